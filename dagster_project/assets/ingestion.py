@@ -1,0 +1,98 @@
+"""Ingestion assets: one multi-asset per source system, one asset per raw table.
+
+Keys are `raw_<source>/<table>`, the same as the dbt sources, so dagster-dbt links the models
+downstream. In export mode (an export directory is set) the files are read; otherwise a
+configured source is pulled from its API, and an unconfigured one lands empty tables so the
+models always resolve. Rejected records never fail the step: they are counted in the
+materialization metadata (`rejected`) and the run reports them.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.resources import StatureResource
+from ingestion.export import ExportReader, ReadLog
+from ingestion.load import SourceReport, load_source
+from ingestion.tables import SOURCES, tables_of
+
+GROUP = "ingestion"
+
+
+def _known_repos(stature: StatureResource) -> list[str]:
+    github = stature.load().sources.github
+    return list(github.repos) if github else []
+
+
+def _ingest(
+    context: dg.AssetExecutionContext, stature: StatureResource, source: str
+) -> SourceReport:
+    config = stature.load()
+    warehouse = stature.warehouse_path(config)
+    export_dir = stature.export_path(config)
+
+    def progress(src: str, table: str, n: int) -> None:
+        if n % 50_000 == 0 or n < 5_000:
+            context.log.debug(f"{src}.{table}: {n} rows so far")
+
+    if export_dir is not None:
+        reader = ExportReader(export_dir, known_repos=_known_repos(stature))
+        context.log.info(f"{source}: reading export directory {export_dir}")
+        return load_source(
+            source,
+            warehouse,
+            lambda table: reader.rows(source, table),
+            reader.logs[source],
+            progress=progress,
+        )
+    configured = getattr(config.sources, source, None)
+    if configured is not None and source not in ("catalog", "inputs"):
+        from ingestion.api import pull_source  # API mode: imported only when used
+
+        return pull_source(source, config, warehouse, progress=progress)
+    context.log.info(f"{source}: no export directory and not configured: empty tables only")
+    return load_source(source, warehouse, lambda table: [], ReadLog(), progress=progress)
+
+
+def _build(source: str) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            key=dg.AssetKey([table.schema, table.name]),
+            description=table.description,
+            group_name=GROUP,
+            kinds={"dlt", "duckdb"},
+            metadata={"natural_key": ", ".join(table.primary_key)},
+            skippable=False,
+        )
+        for table in tables_of(source)
+    ]
+
+    @dg.multi_asset(
+        name=f"ingest_{source}",
+        specs=specs,
+        description=f"Land {source} records in raw_{source} (export files or API).",
+    )
+    def _asset(context: dg.AssetExecutionContext, stature: StatureResource):
+        report = _ingest(context, stature, source)
+        for rejected in report.rejected:
+            key = f" [{rejected.record_key}]" if rejected.record_key else ""
+            context.log.warning(f"rejected {rejected.file}{key}: {rejected.reason}")
+        if report.error:
+            context.log.error(f"{source} failed: {report.error}")
+        for table in tables_of(source):
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey([table.schema, table.name]),
+                metadata={
+                    "rows_loaded": dg.MetadataValue.int(report.rows.get(table.name, 0)),
+                    "rejected": dg.MetadataValue.int(len(report.rejected)),
+                    "skipped": dg.MetadataValue.json(report.skipped),
+                    "failed": dg.MetadataValue.text(report.error or ""),
+                    "seconds": dg.MetadataValue.float(round(report.seconds, 2)),
+                },
+            )
+
+    return _asset
+
+
+def build_ingestion_assets() -> list[dg.AssetsDefinition]:
+    return [_build(source) for source in SOURCES]

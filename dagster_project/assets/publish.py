@@ -1,0 +1,39 @@
+"""The publish asset: the last step of every run (see dagster_project/publish.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from dagster_project.publish import publish
+from dagster_project.resources import StatureResource
+
+
+def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["published", "stature"]),
+        deps=list(upstream),
+        group_name="publish",
+        kinds={"duckdb", "parquet"},
+        description=(
+            "A read-only copy of the marts, scorecards and reporting views (DuckDB file and "
+            "Parquet), swapped in atomically: what notebooks and BI tools read."
+        ),
+    )
+    def published(context: dg.AssetExecutionContext, stature: StatureResource):
+        config = stature.load()
+        report = publish(
+            stature.warehouse_path(config), config.published_path, run_id=context.run_id
+        )
+        context.log.info(f"published {len(report.tables)} tables to {report.database}")
+        return dg.MaterializeResult(
+            metadata={
+                "database": dg.MetadataValue.path(str(report.database)),
+                "parquet": dg.MetadataValue.path(str(report.parquet_dir)),
+                "tables": dg.MetadataValue.json(report.tables),
+                "views": dg.MetadataValue.json(report.views),
+            }
+        )
+
+    return published

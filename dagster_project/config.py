@@ -1,0 +1,271 @@
+"""The `stature.yml` configuration: a typed model, its defaults, and loading with clear errors.
+
+Every key has a default, so an empty file is a valid config. Secrets never live here: sources
+name the environment variables that hold their tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_PATH = Path("stature.yml")
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message names the file, the key and the fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrgConfig(_Strict):
+    name: str = "org"
+    timezone: str = "UTC"
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Europe/Berlin')") from exc
+        return value
+
+
+class GithubSource(_Strict):
+    base_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    repos: list[str] = []
+    incident_label: str = "incident"
+    per_page: int = Field(default=100, ge=1, le=100)
+
+
+class GitlabSource(_Strict):
+    base_url: str = "https://gitlab.com/api/v4"
+    token_env: str = "GITLAB_TOKEN"
+    projects: list[str] = []
+
+
+class JenkinsSource(_Strict):
+    base_url: str = ""
+    user_env: str = "JENKINS_USER"
+    token_env: str = "JENKINS_TOKEN"
+    jobs: list[str] = []
+
+
+class PagerdutySource(_Strict):
+    base_url: str = "https://api.pagerduty.com"
+    token_env: str = "PAGERDUTY_TOKEN"
+    service_ids: list[str] = []
+
+
+class OpsgenieSource(_Strict):
+    base_url: str = "https://api.opsgenie.com"
+    token_env: str = "OPSGENIE_TOKEN"
+
+
+class PathsSource(_Strict):
+    paths: list[str] = []
+
+
+class SourcesConfig(_Strict):
+    github: GithubSource | None = None
+    gitlab: GitlabSource | None = None
+    jenkins: JenkinsSource | None = None
+    pagerduty: PagerdutySource | None = None
+    opsgenie: OpsgenieSource | None = None
+    catalog: PathsSource | None = None
+    inputs: PathsSource | None = None
+
+
+class DoraConfig(_Strict):
+    """How raw events become DORA facts; passed to dbt as vars."""
+
+    production_environment: str = r"(?i)^prod(uction)?$"
+    deploy_workflow: str = r"(?i)deploy"
+    production_workflow: str = r"(?i)prod"
+    hotfix_label: str = "hotfix"
+    hotfix_branch: str = r"^hotfix/"
+    revert_title: str = r"^Revert"
+    rollback_title: str = r"(?i)^rollback"
+    incident_label: str = "incident"
+    attribution_window_hours: int = Field(default=24, ge=1)
+    history_horizon_days: int = Field(default=90, ge=1)
+    benchmark_edition: Literal["2021", "2023", "2024"] = "2023"
+
+    @field_validator(
+        "production_environment",
+        "deploy_workflow",
+        "production_workflow",
+        "hotfix_branch",
+        "revert_title",
+        "rollback_title",
+    )
+    @classmethod
+    def _valid_regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("benchmark_edition", mode="before")
+    @classmethod
+    def _edition_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class RulesConfig(_Strict):
+    dir: str = "rules_sql"
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class MaturityConfig(_Strict):
+    ladder: str = "default"
+    ladders: dict[str, list[str]] = {
+        "default": ["Ad hoc", "Defined", "Measured", "Embedded", "Systemic"],
+        "cmmi": ["Initial", "Managed", "Defined", "Quantitatively managed", "Optimized"],
+    }
+    warn_blocks: bool = False
+    team_level: Literal["median", "min"] = "median"
+
+
+class StrategyLink(_Strict):
+    cause: str
+    effect: str
+
+
+class BalancedScorecardConfig(_Strict):
+    perspectives: list[str] = [
+        "Business Value",
+        "Customer Outcomes",
+        "Engineering Excellence",
+        "Team Capability",
+    ]
+    strategy_map: list[StrategyLink] = []
+    max_measures: int = 20
+
+
+class ScheduleConfig(_Strict):
+    nightly_cron: str = "0 2 * * *"
+
+
+class StatureConfig(_Strict):
+    org: OrgConfig = OrgConfig()
+    warehouse: str = "data/warehouse.duckdb"
+    published_dir: str = "data/published"
+    export_dir: str | None = None
+    sources: SourcesConfig = SourcesConfig()
+    dora: DoraConfig = DoraConfig()
+    rules: RulesConfig = RulesConfig()
+    maturity: MaturityConfig = MaturityConfig()
+    balanced_scorecard: BalancedScorecardConfig = BalancedScorecardConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+
+    # Where the file was read from; relative paths in the config resolve against its folder.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, path: str | Path) -> Path:
+        path = Path(path)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolve(os.environ.get("STATURE_WAREHOUSE") or self.warehouse)
+
+    @property
+    def published_path(self) -> Path:
+        return self.resolve(self.published_dir)
+
+    @property
+    def rules_path(self) -> Path:
+        return self.resolve(self.rules.dir)
+
+    @property
+    def ladder_names(self) -> list[str]:
+        return self.maturity.ladders[self.maturity.ladder]
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The config as dbt vars: models read nothing else about the org."""
+        d = self.dora
+        return {
+            "stature_timezone": self.org.timezone,
+            "fiscal_year_start_month": self.org.fiscal_year_start_month,
+            "production_environment_pattern": d.production_environment,
+            "deploy_workflow_pattern": d.deploy_workflow,
+            "production_workflow_pattern": d.production_workflow,
+            "hotfix_label": d.hotfix_label,
+            "hotfix_branch_pattern": d.hotfix_branch,
+            "revert_title_pattern": d.revert_title,
+            "rollback_title_pattern": d.rollback_title,
+            "incident_label": d.incident_label,
+            "attribution_window_hours": d.attribution_window_hours,
+            "history_horizon_days": d.history_horizon_days,
+            "benchmark_edition": d.benchmark_edition,
+        }
+
+
+def _line_of(text: str, key_path: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a dotted key in the YAML text (for error messages)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    for key in key_path:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == str(key)]
+            if not match:
+                return None
+            key_node = next(k for k, v in node.value if k.value == str(key))
+            node = match[0]
+            line = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return None
+    return line if key_path else None
+
+
+def load_config(path: str | Path | None = None) -> StatureConfig:
+    """Read the config from `path`, `$STATURE_CONFIG` or ./stature.yml (absent file = defaults)."""
+    explicit = path is not None or "STATURE_CONFIG" in os.environ
+    path = Path(path or os.environ.get("STATURE_CONFIG") or DEFAULT_CONFIG_PATH)
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: config file not found (pass --config FILE)")
+        return StatureConfig(base_dir=Path.cwd())
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(raw).__name__}")
+    try:
+        config = StatureConfig(**raw, base_dir=path.resolve().parent)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(text, loc)
+            where = f"{path}:{line}" if line else str(path)
+            key = ".".join(str(p) for p in loc)
+            hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else ""
+            problems.append(f"{where}: key '{key}': {err['msg']}" + (f" ({hint})" if hint else ""))
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems)) from exc
+    if config.maturity.ladder not in config.maturity.ladders:
+        raise ConfigError(
+            f"{path}: key 'maturity.ladder': unknown ladder {config.maturity.ladder!r}; "
+            f"choose one of {sorted(config.maturity.ladders)}"
+        )
+    return config

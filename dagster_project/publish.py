@@ -1,0 +1,125 @@
+"""Publish: copy the public schemas to a read-only DuckDB file and Parquet, atomically.
+
+Readers (notebooks, BI tools, the report) open `data/published/stature.duckdb` or the Parquet
+files under `data/published/parquet/`, never the live warehouse, so they never wait for, or
+block, the nightly writer. Each publish builds a complete new copy beside the old one and
+swaps it in with one rename, so a reader sees the previous run or this one, never half of it;
+a reader that already has the old file open keeps reading it undisturbed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+PUBLIC_SCHEMAS = ("marts", "scorecards", "reporting")
+DATABASE_NAME = "stature.duckdb"
+PARQUET_LINK = "parquet"
+KEEP_PARQUET_VERSIONS = 2
+
+
+@dataclass
+class PublishReport:
+    database: Path
+    parquet_dir: Path
+    tables: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows
+    views: list[str] = field(default_factory=list)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_string(text: str | Path) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "") -> PublishReport:
+    warehouse = Path(warehouse).resolve()
+    published_dir = Path(published_dir).resolve()
+    published_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp_db = published_dir / f".{DATABASE_NAME}.{stamp}.tmp"
+    parquet_version = published_dir / f"parquet-{stamp}"
+    report = PublishReport(published_dir / DATABASE_NAME, published_dir / PARQUET_LINK)
+
+    con = duckdb.connect(str(tmp_db))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"ATTACH {_sql_string(warehouse)} AS wh (READ_ONLY)")
+        objects = con.execute(
+            """
+            select schema_name, table_name, 'table' as kind, null as sql
+            from duckdb_tables() where database_name = 'wh' and schema_name in ?
+            union all
+            select schema_name, view_name, 'view', sql
+            from duckdb_views() where database_name = 'wh' and schema_name in ? and not internal
+            order by 3, 1, 2
+            """,
+            [list(PUBLIC_SCHEMAS), list(PUBLIC_SCHEMAS)],
+        ).fetchall()
+        for schema in sorted({o[0] for o in objects}):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        for schema, name, kind, sql in objects:
+            qualified = f"{_quote(schema)}.{_quote(name)}"
+            if kind == "table":
+                con.execute(f"CREATE TABLE {qualified} AS SELECT * FROM wh.{qualified}")
+                rows = con.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0]
+                report.tables[f"{schema}.{name}"] = rows
+                target = parquet_version / schema
+                target.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f"COPY {qualified} TO {_sql_string(target / (name + '.parquet'))} "
+                    "(FORMAT parquet)"
+                )
+            else:
+                # Views are re-created from their SQL: they read the copied tables by the same
+                # schema-qualified names.
+                con.execute(sql)
+                report.views.append(f"{schema}.{name}")
+        con.execute("CREATE SCHEMA IF NOT EXISTS _stature")
+        con.execute(
+            "CREATE TABLE _stature.publish_info AS SELECT now() AS published_at, ? AS run_id, "
+            "? AS tables",
+            [run_id, len(report.tables)],
+        )
+        con.execute("DETACH wh")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp_db.unlink(missing_ok=True)
+        shutil.rmtree(parquet_version, ignore_errors=True)
+        raise
+    con.close()
+
+    os.chmod(tmp_db, 0o444)
+    os.replace(tmp_db, report.database)
+    _swap_link(published_dir / PARQUET_LINK, parquet_version)
+    _prune(published_dir)
+    return report
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    """Point `link` at `target` with one atomic rename (a symlink, so readers follow it)."""
+    tmp_link = link.with_name(f".{link.name}.{target.name}.tmp")
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(target.name, target_is_directory=True)
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(tmp_link, link)
+
+
+def _prune(published_dir: Path) -> None:
+    current = (published_dir / PARQUET_LINK).resolve()
+    versions = sorted(p for p in published_dir.glob("parquet-*") if p.is_dir())
+    for old in versions[:-KEEP_PARQUET_VERSIONS]:
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in published_dir.glob(f".{DATABASE_NAME}.*.tmp"):
+        stale.unlink(missing_ok=True)
