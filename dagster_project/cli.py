@@ -7,6 +7,7 @@ were rejected, a rule errored: it says what); 2 bad usage or config.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -43,6 +44,7 @@ def common_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--warehouse", metavar="FILE", help="warehouse DuckDB file (default: from config)"
     )
+    common.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step logs")
     return common
 
 
@@ -150,12 +152,48 @@ def execute_job(args: argparse.Namespace, job_name: str, *, as_of: dt.date | Non
         rules_dir=str(Path(args.rules_dir).resolve()) if getattr(args, "rules_dir", None) else None,
     )
     job = defs.resolve_job_def(job_name)
-    kwargs = {}
+    # Dagster's console log at DEBUG buries the summary: INFO with --verbose, else warnings.
+    level = "INFO" if getattr(args, "verbose", False) else "WARNING"
+    kwargs: dict = {"run_config": {"loggers": {"console": {"config": {"log_level": level}}}}}
     if as_of is not None:
         kwargs["tags"] = {AS_OF_TAG: as_of.isoformat()}
         if job.partitions_def is not None:
             kwargs["partition_key"] = as_of.isoformat()
-    return job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
+    if getattr(args, "verbose", False):
+        return job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
+    log_path = _log_path(args)
+    print(f"  (step logs: {log_path})", flush=True)
+    with _output_to(log_path):
+        return job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
+
+
+def _log_path(args: argparse.Namespace) -> Path:
+    config = load_cli_config(args)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = warehouse_of(args, config).parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"stature-{args.verb}-{stamp}.log"
+
+
+@contextlib.contextmanager
+def _output_to(path: Path):
+    """Send everything the run prints (dbt's own output included: it is a child process) to
+    a log file, so the terminal shows the summary; file descriptors, not just sys.stdout."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def run_outcome(result) -> tuple[list[str], int]:
@@ -182,12 +220,18 @@ def run_outcome(result) -> tuple[list[str], int]:
         )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            problems.append(
-                f"step {event.step_key} failed: {event.event_specific_data.error.message.strip()}"
-            )
+            problems.append(f"step {event.step_key} failed: {_root_cause(event)}")
     if not result.success and not any(p.startswith("step ") for p in problems):
         problems.append("the run failed")
     return list(dict.fromkeys(problems)), (EXIT_OK if not problems else EXIT_FAILED)
+
+
+def _root_cause(event) -> str:
+    """The innermost error of a step failure: what the user can act on, not Dagster's wrapper."""
+    error = event.event_specific_data.error
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[-1] if error.message.strip() else error.cls_name
 
 
 def _default_as_of(args: argparse.Namespace, config: StatureConfig) -> dt.date:
@@ -196,8 +240,21 @@ def _default_as_of(args: argparse.Namespace, config: StatureConfig) -> dt.date:
     return args.as_of or today_in(config.org.timezone)
 
 
+def _check_export_dir(args: argparse.Namespace, config: StatureConfig) -> None:
+    """Fail at start (exit 2), not once per source, when the export directory is missing."""
+    if getattr(args, "export_dir", None):
+        if not Path(args.export_dir).is_dir():
+            raise FileNotFoundError(f"--export-dir {args.export_dir}: no such directory")
+    elif config.export_dir and not config.resolve(config.export_dir).is_dir():
+        raise ConfigError(
+            f"key 'export_dir': {config.resolve(config.export_dir)} is not a directory "
+            "(run `make sample-org` for the demo, or remove the key to pull from the APIs)"
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
+    _check_export_dir(args, config)
     as_of = _default_as_of(args, config)
     print(f"stature run: as of {as_of}, warehouse {warehouse_of(args, config)}", flush=True)
     started = time.time()
@@ -206,14 +263,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_project.summary import print_ingest_rejections, print_summary
 
     print_ingest_rejections(warehouse_of(args, config), since=started)
-    if (config.published_path / "stature.duckdb").exists():
+    published = any(
+        e.materialization.asset_key.path == ["published", "stature"]
+        for e in result.get_asset_materialization_events()
+    )
+    if published:
         print_summary(config, as_of=as_of)
+    else:
+        print("\nThis run did not publish: readers still see the previous copy, if any.")
     _print_problems(problems)
     return code
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
+    _check_export_dir(args, config)
     started = time.time()
     result = execute_job(args, "ingest", as_of=args.as_of)
     problems, code = run_outcome(result)

@@ -5,8 +5,8 @@ ingestion assets link upstream and the rule assets downstream by the same names.
 settings reach dbt as `--vars` from stature.yml; the warehouse path as STATURE_WAREHOUSE.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster checks the type object of the
+# `context` annotation, and a string annotation fails that check.
 import json
 import os
 import shutil
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.resources import StatureResource
@@ -74,9 +75,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         project=dbt_project,
         name="dbt_models",
     )
-    def _dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, stature: StatureResource
-    ):
+    def _dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, stature: StatureResource):
         config = stature.load()
         # dbt runs as a child process: the warehouse path reaches its profile through the env.
         os.environ["STATURE_WAREHOUSE"] = str(stature.warehouse_path(config))

@@ -7,9 +7,10 @@ models always resolve. Rejected records never fail the step: they are counted in
 materialization metadata (`rejected`) and the run reports them.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster checks the type object of the
+# `context` annotation, and a string annotation fails that check.
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from dagster_project.resources import StatureResource
 from ingestion.export import ExportReader, ReadLog
@@ -24,9 +25,7 @@ def _known_repos(stature: StatureResource) -> list[str]:
     return list(github.repos) if github else []
 
 
-def _ingest(
-    context: dg.AssetExecutionContext, stature: StatureResource, source: str
-) -> SourceReport:
+def _ingest(context: AssetExecutionContext, stature: StatureResource, source: str) -> SourceReport:
     config = stature.load()
     warehouse = stature.warehouse_path(config)
     export_dir = stature.export_path(config)
@@ -72,7 +71,7 @@ def _build(source: str) -> dg.AssetsDefinition:
         specs=specs,
         description=f"Land {source} records in raw_{source} (export files or API).",
     )
-    def _asset(context: dg.AssetExecutionContext, stature: StatureResource):
+    def _asset(context: AssetExecutionContext, stature: StatureResource):
         report = _ingest(context, stature, source)
         for rejected in report.rejected:
             key = f" [{rejected.record_key}]" if rejected.record_key else ""

@@ -1,10 +1,11 @@
 """The publish asset: the last step of every run (see dagster_project/publish.py)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Dagster checks the type object of the
+# `context` annotation, and a string annotation fails that check.
 from collections.abc import Sequence
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from dagster_project.publish import publish
 from dagster_project.resources import StatureResource
@@ -21,7 +22,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             "Parquet), swapped in atomically: what notebooks and BI tools read."
         ),
     )
-    def published(context: dg.AssetExecutionContext, stature: StatureResource):
+    def published(context: AssetExecutionContext, stature: StatureResource):
         config = stature.load()
         report = publish(
             stature.warehouse_path(config), config.published_path, run_id=context.run_id
