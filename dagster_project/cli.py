@@ -89,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", parents=[common], help="land raw records only (export dir or APIs)"
     )
     _run_args(ingest, rules=False)
+    ingest.add_argument(
+        "--save-export",
+        metavar="DIR",
+        help="also write what the APIs returned to DIR in the export layout "
+        "(replay it later with --export-dir DIR); DIR must be new or empty",
+    )
+    ingest.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="ignore the incremental cursors: pull everything the APIs have again",
+    )
     ingest.set_defaults(func=cmd_ingest)
 
     pub = verbs.add_parser(
@@ -150,6 +161,10 @@ def execute_job(args: argparse.Namespace, job_name: str, *, as_of: dt.date | Non
         if getattr(args, "export_dir", None)
         else None,
         rules_dir=str(Path(args.rules_dir).resolve()) if getattr(args, "rules_dir", None) else None,
+        save_export_dir=(
+            str(Path(args.save_export).resolve()) if getattr(args, "save_export", None) else None
+        ),
+        full_refresh=bool(getattr(args, "full_refresh", False)),
     )
     job = defs.resolve_job_def(job_name)
     # Dagster's console log at DEBUG buries the summary: INFO with --verbose, else warnings.
@@ -277,6 +292,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
+    if args.save_export and args.export_dir:
+        print(
+            "stature: --save-export saves an API pull; it cannot be combined with --export-dir",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     _check_export_dir(args, config)
     started = time.time()
     result = execute_job(args, "ingest", as_of=args.as_of)

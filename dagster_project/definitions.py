@@ -42,10 +42,17 @@ def build_definitions(
     warehouse: str | None = None,
     export_dir: str | None = None,
     rules_dir: str | None = None,
+    save_export_dir: str | None = None,
+    full_refresh: bool = False,
 ) -> dg.Definitions:
     config_path = str(config_path or os.environ.get("STATURE_CONFIG") or "stature.yml")
     stature = StatureResource(
-        config_path=config_path, warehouse=warehouse, export_dir=export_dir, rules_dir=rules_dir
+        config_path=config_path,
+        warehouse=warehouse,
+        export_dir=export_dir,
+        rules_dir=rules_dir,
+        save_export_dir=save_export_dir,
+        full_refresh=full_refresh,
     )
     config = load_config(config_path) if Path(config_path).exists() else load_config(None)
     rules_path = stature.rules_path(config)

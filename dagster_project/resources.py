@@ -21,6 +21,8 @@ class StatureResource(dg.ConfigurableResource):
     warehouse: str | None = None
     export_dir: str | None = None
     rules_dir: str | None = None
+    save_export_dir: str | None = None
+    full_refresh: bool = False
 
     def load(self) -> StatureConfig:
         return load_config(self.config_path)

@@ -80,3 +80,29 @@ def _pr_or_issue(table: str, item: dict[str, Any], repo: str) -> dict[str, Any]:
     if table == "pulls":
         out["id"] = as_int(field(item, "id", key=key), "id", key)
     return out
+
+
+# --- API mode: what a live pull asks for (ingestion/api.py does the asking) -------------------
+
+API_AUTH = "bearer"  # Authorization: Bearer <token>
+API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+# table -> (path under base_url, fixed query parameters)
+API_LISTS: dict[str, tuple[str, dict[str, str]]] = {
+    # newest-updated first, so a nightly run stops at the first PR older than its cursor
+    "pulls": ("repos/{repo}/pulls", {"state": "all", "sort": "updated", "direction": "desc"}),
+    "commits": ("repos/{repo}/commits", {}),  # the default branch; `since` narrows
+    "deployments": ("repos/{repo}/deployments", {}),  # newest first
+    "workflow_runs": ("repos/{repo}/actions/runs", {}),  # newest first; `created` narrows
+    "issues": ("repos/{repo}/issues", {"state": "all", "sort": "updated", "direction": "asc"}),
+}
+API_CHILDREN: dict[str, str] = {
+    "pull_commits": "repos/{repo}/pulls/{parent}/commits",
+    "pull_reviews": "repos/{repo}/pulls/{parent}/reviews",
+    "deployment_statuses": "repos/{repo}/deployments/{parent}/statuses",
+}
+# How far behind its cursor a nightly run looks again, in days: commits reach the default
+# branch with their old committer dates when a PR merges; deployments get statuses and runs
+# get re-run after they were created.
+API_LOOKBACK_DAYS = {"commits": 30, "deployments": 7, "workflow_runs": 7}
+# The runs list answers at most 1,000 runs for a filtered query: split it into days above that.
+RUNS_SEARCH_CAP = 1000

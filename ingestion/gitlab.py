@@ -31,3 +31,22 @@ def row(table: str, item: Any, *, project: str) -> dict[str, Any]:
         column: key,
         "updated_at": as_timestamp(version, "updated_at", str(key)),
     }
+
+
+# --- API mode ---------------------------------------------------------------------------------
+
+API_AUTH = "private-token"  # PRIVATE-TOKEN: <token>
+# table -> (path under base_url, fixed query parameters); {project} is the URL-encoded path.
+# Ordered by updated_at so `updated_after` narrows a nightly run; pages follow the Link header
+# (keyset where the server supports it, offset otherwise).
+API_LISTS: dict[str, tuple[str, dict[str, str]]] = {
+    "merge_requests": (
+        "projects/{project}/merge_requests",
+        {"state": "all", "scope": "all", "order_by": "updated_at", "sort": "asc"},
+    ),
+    "pipelines": ("projects/{project}/pipelines", {"order_by": "updated_at", "sort": "asc"}),
+    "deployments": ("projects/{project}/deployments", {"order_by": "updated_at", "sort": "asc"}),
+}
+# The pipelines list is slim (no started_at / finished_at / duration): each listed pipeline is
+# read again from this endpoint and the full object is what lands.
+API_PIPELINE = "projects/{project}/pipelines/{parent}"

@@ -17,3 +17,21 @@ def row(table: str, item: Any, *, job: str) -> dict[str, Any]:
     if not isinstance(started, int | float):
         raise RecordError(f"field 'timestamp' is not epoch milliseconds: {started!r}", str(number))
     return {"job": job, "number": number, "started_at": from_epoch_ms(started)}
+
+
+# --- API mode ---------------------------------------------------------------------------------
+
+API_AUTH = "basic"  # user (user_env) + API token (token_env)
+# `builds` stops at 100; `allBuilds` with a {M,N} range pages through all of them, newest first.
+API_TREE_FIELDS = (
+    "number,url,result,building,timestamp,duration,displayName,id,"
+    "actions[parameters[name,value],lastBuiltRevision[SHA1]]"
+)
+API_RANGE = 100
+
+
+def api_path(job: str) -> str:
+    """`folder/app` -> `job/folder/job/app/api/json`."""
+    from urllib.parse import quote
+
+    return "/".join(f"job/{quote(part, safe='')}" for part in job.split("/") if part) + "/api/json"

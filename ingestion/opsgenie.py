@@ -17,3 +17,14 @@ def row(table: str, item: Any) -> dict[str, Any]:
     if version is None:
         raise RecordError("missing 'updatedAt' and 'createdAt'", key)
     return {"alert_id": key, "updated_at": as_timestamp(version, "updatedAt", key)}
+
+
+# --- API mode ---------------------------------------------------------------------------------
+
+API_AUTH = "genie"  # Authorization: GenieKey <key>
+API_PATH = "v2/alerts"
+# Newest-updated first, so a nightly run stops at the first alert older than its cursor;
+# pages follow `paging.next` as given.
+API_PARAMS = {"sort": "updatedAt", "order": "desc"}
+API_LIMIT = 100
+API_OFFSET_CAP = 20_000  # offset + limit may not exceed this

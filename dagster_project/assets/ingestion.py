@@ -9,6 +9,9 @@ materialization metadata (`rejected`) and the run reports them.
 
 # No `from __future__ import annotations` here: Dagster checks the type object of the
 # `context` annotation, and a string annotation fails that check.
+import time
+from pathlib import Path
+
 import dagster as dg
 from dagster import AssetExecutionContext
 
@@ -18,6 +21,7 @@ from ingestion.load import SourceReport, load_source
 from ingestion.tables import SOURCES, tables_of
 
 GROUP = "ingestion"
+PROGRESS_EVERY_SECONDS = 10.0
 
 
 def _known_repos(stature: StatureResource) -> list[str]:
@@ -29,10 +33,14 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
     config = stature.load()
     warehouse = stature.warehouse_path(config)
     export_dir = stature.export_path(config)
+    last_report: dict[str, float] = {}
 
     def progress(src: str, table: str, n: int) -> None:
-        if n % 50_000 == 0 or n < 5_000:
-            context.log.debug(f"{src}.{table}: {n} rows so far")
+        # Long pulls say how far they are, at most every 10 s per table.
+        now = time.monotonic()
+        if now - last_report.get(table, 0.0) >= PROGRESS_EVERY_SECONDS:
+            last_report[table] = now
+            context.log.info(f"{src}.{table}: {n} records so far")
 
     if export_dir is not None:
         reader = ExportReader(export_dir, known_repos=_known_repos(stature))
@@ -44,11 +52,18 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             reader.logs[source],
             progress=progress,
         )
-    configured = getattr(config.sources, source, None)
-    if configured is not None and source not in ("catalog", "inputs"):
-        from ingestion.api import pull_source  # API mode: imported only when used
+    if getattr(config.sources, source, None) is not None:
+        from ingestion.api import ApiSettings, pull_source  # API mode: imported only when used
 
-        return pull_source(source, config, warehouse, progress=progress)
+        save = Path(stature.save_export_dir).resolve() if stature.save_export_dir else None
+        return pull_source(
+            source,
+            config,
+            warehouse,
+            progress=progress,
+            save_export=save,
+            settings=ApiSettings(full_refresh=stature.full_refresh),
+        )
     context.log.info(f"{source}: no export directory and not configured: empty tables only")
     return load_source(source, warehouse, lambda table: [], ReadLog(), progress=progress)
 
