@@ -1,0 +1,510 @@
+"""`stature rules ...`: the analyst's loop (check, test, preview, diff) and the operator's
+verbs (backfill, regrade). Exit status per DESIGN: 0 all well, 1 something failed, 2 bad
+usage, config or an invalid rule (`check`).
+
+Imports are lazy: `rules check` loads neither Dagster nor dbt, so it suits a pre-commit hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dagster_project.config import StatureConfig
+
+SEVERITY = ("error", "fail", "not_reported", "warn", "exempt", "pass", "not_applicable")
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the `rules` verb and its sub-verbs to the `stature` CLI."""
+    rules = subparsers.add_parser(
+        "rules", parents=[common], help="check, test, preview, diff, backfill and regrade standards"
+    )
+    verbs = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
+    shared = _after_verb(common)
+    shared.add_argument(
+        "--rules-dir",
+        default=None,
+        help="rules directory (default: rules.dir in the config, rules_sql/)",
+    )
+
+    p = verbs.add_parser(
+        "check",
+        parents=[shared],
+        help="validate rules without running them (exit 2 if any is invalid)",
+    )
+    p.add_argument("rules", nargs="*", metavar="RULE", help="rule ids or files (default: all)")
+    p.set_defaults(func=cmd_check)
+
+    p = verbs.add_parser(
+        "test", parents=[shared], help="run the golden fixtures in <scorecard>/tests/<rule_id>.yml"
+    )
+    p.add_argument("rules", nargs="*", metavar="RULE")
+    p.set_defaults(func=cmd_test)
+
+    p = verbs.add_parser(
+        "preview", parents=[shared], help="evaluate one rule on the warehouse, write nothing"
+    )
+    p.add_argument("rule", metavar="RULE")
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="evaluation date (default: the latest stored, else today)",
+    )
+    p.add_argument("--status", default=None, help="show only these statuses, comma-separated")
+    p.add_argument("--limit", type=int, default=200, help="rows to print (default 200)")
+    p.set_defaults(func=cmd_preview)
+
+    p = verbs.add_parser("diff", parents=[shared], help="impact of changed rules against a git ref")
+    p.add_argument("--base", default="HEAD", help="git ref holding the old versions (default HEAD)")
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--limit", type=int, default=50, help="entities listed per rule (default 50)")
+    p.set_defaults(func=cmd_diff)
+
+    p = verbs.add_parser(
+        "backfill", parents=[shared], help="evaluate and store rules for a range of dates"
+    )
+    p.add_argument("--from", dest="start", type=_date, required=True)
+    p.add_argument("--to", dest="end", type=_date, required=True)
+    p.add_argument("--every", choices=("day", "week", "month"), default="day")
+    p.add_argument("rules", nargs="*", metavar="RULE", help="only these rules (default: all)")
+    p.set_defaults(func=cmd_backfill)
+
+    p = verbs.add_parser(
+        "regrade", parents=[shared], help="re-apply changed thresholds to stored values"
+    )
+    p.add_argument("rules", nargs="*", metavar="RULE")
+    p.add_argument("--from", dest="start", type=_date, default=None)
+    p.add_argument("--to", dest="end", type=_date, default=None)
+    p.set_defaults(func=cmd_regrade)
+
+
+def _after_verb(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The common options again, for after the sub-verb (`stature rules check --warehouse X`),
+    with no defaults of their own: a sub-parser's default would overwrite a value given
+    before the sub-verb (`stature rules --warehouse X check`)."""
+    shared = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        if not action.option_strings or isinstance(action, argparse._HelpAction):
+            continue
+        kwargs: dict = {"dest": action.dest, "default": argparse.SUPPRESS, "help": action.help}
+        if action.nargs == 0:  # a flag (store_true / store_const)
+            kwargs.update(action="store_const", const=action.const)
+        else:
+            kwargs.update(
+                metavar=action.metavar, type=action.type, choices=action.choices, nargs=action.nargs
+            )
+        shared.add_argument(*action.option_strings, **kwargs)
+    return shared
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+
+
+class _Usage(Exception):
+    """Bad usage or config: printed, exit 2."""
+
+
+def _setup(args: argparse.Namespace) -> tuple[StatureConfig, Path, Path]:
+    from dagster_project.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise _Usage(str(exc)) from exc
+    rules_dir = (
+        Path(args.rules_dir).resolve() if getattr(args, "rules_dir", None) else config.rules_path
+    )
+    warehouse = (
+        Path(args.warehouse).resolve()
+        if getattr(args, "warehouse", None)
+        else config.warehouse_path
+    )
+    if not rules_dir.is_dir():
+        raise _Usage(f"{rules_dir}: no such rules directory (pass --rules-dir DIR)")
+    return config, rules_dir, warehouse
+
+
+def _guard(handler):
+    def run(args: argparse.Namespace) -> int:
+        from dagster_project.rules.sandbox import WarehouseMissing
+
+        try:
+            return handler(args)
+        except (_Usage, WarehouseMissing) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+def _read_catalog(warehouse: Path):
+    """The warehouse catalog, or None with the reason (absent file, or busy writer)."""
+    import duckdb
+
+    from dagster_project.rules.validate import Catalog
+
+    if not warehouse.exists():
+        return None, f"warehouse {warehouse} not found: tables and columns not checked"
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        return (
+            None,
+            f"warehouse {warehouse} not readable ({str(exc).splitlines()[0]}): tables and columns not checked",
+        )
+    try:
+        return Catalog.from_connection(con), None
+    finally:
+        con.close()
+
+
+def _entities(warehouse: Path) -> dict[str, set[str]] | None:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        out = {"org": {"org"}}
+        for entity, table, key in (
+            ("service", "marts.dim_services", "service_id"),
+            ("team", "marts.dim_teams", "team_id"),
+        ):
+            try:
+                out[entity] = {
+                    r[0]
+                    for r in con.execute(f"select distinct {key}::varchar from {table}").fetchall()
+                }
+            except duckdb.Error:
+                out[entity] = set()
+        return out
+    finally:
+        con.close()
+
+
+@_guard
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate rules, exemptions and fixture files without running anything."""
+    from dagster_project.rules.exemptions import check_exemptions, exemptions_path, load_exemptions
+    from dagster_project.rules.fixtures import fixture_path, load_fixture
+    from dagster_project.rules.loader import load_rules, select_rule
+    from dagster_project.rules.model import Problem
+    from dagster_project.rules.validate import validate_rule
+
+    started = time.monotonic()
+    _, rules_dir, warehouse = _setup(args)
+    all_rules = load_rules(rules_dir)
+    rules = [r for r in all_rules if select_rule(r, set(args.rules))] if args.rules else all_rules
+    if args.rules and not rules:
+        raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+    catalog, note = _read_catalog(warehouse)
+    problems = []
+    invalid = 0
+    for rule in rules:
+        checked = validate_rule(rule, catalog)
+        if checked.problems:
+            invalid += 1
+            problems += checked.problems
+        fixture = fixture_path(rule)
+        if fixture.exists():
+            problems += load_fixture(fixture)[1]
+    for stray in sorted(rules_dir.rglob("*.sql")):
+        if len(stray.relative_to(rules_dir).parts) != 2:
+            problems.append(
+                Problem(
+                    stray,
+                    None,
+                    None,
+                    "not a rule: rule files live in <rules_dir>/<scorecard>/<rule_id>.sql",
+                )
+            )
+    entries, ex_problems = load_exemptions(exemptions_path(rules_dir))
+    problems += ex_problems
+    entities = _entities(warehouse) if catalog is not None else None
+    problems += check_exemptions(entries, exemptions_path(rules_dir), all_rules, entities)[1]
+    for p in problems:
+        print(p)
+    if note:
+        print(f"note: {note}")
+    print(
+        f"checked {len(rules)} rules in {time.monotonic() - started:.2f} s: {len(rules) - invalid} valid, {invalid} invalid"
+        + (f"; {len(problems)} problems" if problems else "")
+    )
+    return 2 if problems else 0
+
+
+@_guard
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run each rule's golden fixture cases in a scratch DuckDB."""
+    from dagster_project.rules.fixtures import fixture_path, run_fixtures
+    from dagster_project.rules.loader import load_rules, select_rule
+
+    config, rules_dir, _ = _setup(args)
+    rules = load_rules(rules_dir, None)
+    if args.rules:
+        rules = [r for r in rules if select_rule(r, set(args.rules))]
+        if not rules:
+            raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+    known = {fixture_path(r).resolve() for r in rules}
+    passed = failed = 0
+    untested = []
+    for rule in rules:
+        results, problems = run_fixtures(rule, config.rules.timeout_seconds)
+        for p in problems:
+            print(f"FAIL {rule.scorecard}/{rule.rule_id}: {p}")
+            failed += 1
+        if not results and not problems:
+            untested.append(rule)
+        for r in results:
+            if r.ok:
+                passed += 1
+                print(f"PASS {rule.scorecard}/{rule.rule_id}: {r.name}")
+            else:
+                failed += 1
+                print(f"FAIL {rule.scorecard}/{rule.rule_id}: {r.name}")
+                for f in r.failures:
+                    print(f"    {f}")
+    if not args.rules:
+        for orphan in sorted(rules_dir.glob("*/tests/*.yml")):
+            if orphan.resolve() not in known:
+                print(
+                    f"FAIL {orphan}: no rule {orphan.parent.parent.name}/{orphan.stem}.sql for this fixture file"
+                )
+                failed += 1
+    for rule in untested:
+        print(f"no tests: {rule.scorecard}/{rule.rule_id} (add {fixture_path(rule)})")
+    print(
+        f"{passed} passed, {failed} failed"
+        + (f", {len(untested)} rules without tests" if untested else "")
+    )
+    return 1 if failed else 0
+
+
+def _default_as_of(warehouse: Path, config: StatureConfig) -> dt.date:
+    """The latest date stored in check_results (what the last nightly run saw), else today."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            latest = con.execute("select max(as_of) from scorecards.check_results").fetchall()[0][0]
+        finally:
+            con.close()
+        if latest:
+            return latest
+    except duckdb.Error:
+        pass
+    return _today(config)
+
+
+def _today(config: StatureConfig) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(config.org.timezone)).date()
+
+
+def _fmt_value(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def _table(rows: list[list[str]], headers: list[str], widths: dict[int, int] | None = None) -> str:
+    widths = widths or {}
+    clipped = [
+        [c if len(c) <= widths.get(i, 10**6) else c[: widths[i] - 1] + "…" for i, c in enumerate(r)]
+        for r in rows
+    ]
+    size = [max([len(h)] + [len(r[i]) for r in clipped]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(size[i]) for i, h in enumerate(headers)).rstrip()
+    out = [line, "  ".join("-" * s for s in size)]
+    out += ["  ".join(c.ljust(size[i]) for i, c in enumerate(r)).rstrip() for r in clipped]
+    return "\n".join(out)
+
+
+@_guard
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Evaluate one rule for one date and print entity, status, value, target and note."""
+    from dagster_project.rules.engine import preview_rules
+    from dagster_project.rules.exemptions import exemptions_path, load_exemptions
+    from dagster_project.rules.loader import load_rules, select_rule
+
+    config, rules_dir, warehouse = _setup(args)
+    all_rules = load_rules(rules_dir)
+    matches = [r for r in all_rules if select_rule(r, {args.rule})]
+    if len(matches) != 1:
+        raise _Usage(
+            f"{'no rule' if not matches else 'several rules'} match {args.rule!r} in {rules_dir}"
+        )
+    rule = matches[0]
+    as_of = args.as_of or _default_as_of(warehouse, config)
+    entries, problems = load_exemptions(exemptions_path(rules_dir))
+    report = preview_rules(
+        warehouse=warehouse,
+        rules=[rule],
+        as_of=as_of,
+        exemptions=entries,
+        exemptions_file=exemptions_path(rules_dir),
+        known_rules=all_rules,
+        timeout_seconds=config.rules.timeout_seconds,
+    )
+    h = rule.header
+    title = h.title if h else rule.rule_id
+    print(f"{rule.scorecard}/{rule.rule_id}: {title}")
+    if h:
+        print(
+            f"as of {as_of} | entity {h.entity} | level {h.level} | rollout {h.effective_rollout(as_of)}"
+            f" | thresholds {h.threshold_text or 'none (status from the query)'}"
+            + (f" | applies to {h.applies_to}" if h.applies_to else "")
+        )
+    rows = report.rows or []
+    wanted = set(args.status.split(",")) if args.status else None
+    shown = [r for r in rows if wanted is None or r["status"] in wanted]
+    shown.sort(key=lambda r: (SEVERITY.index(r["status"]), r["entity_id"]))
+    unit = h.unit if h else None
+    table = [
+        [
+            r["entity_id"],
+            r["status"],
+            _fmt_value(r["value"], unit),
+            r["threshold"] or "",
+            r["note"] or "",
+        ]
+        for r in shown[: args.limit]
+    ]
+    print()
+    print(_table(table, ["entity", "status", "value", "target", "note"], {4: 90}))
+    if len(shown) > args.limit:
+        print(f"... {len(shown) - args.limit} more rows (--limit)")
+    counts = Counter(r["status"] for r in rows)
+    print()
+    print(f"{len(rows)} entities: " + ", ".join(f"{s} {counts[s]}" for s in SEVERITY if counts[s]))
+    outcome = report.rules.get(rule.rule_id)
+    if outcome and outcome.ignored_rows:
+        print(
+            f"note: {outcome.ignored_rows} rows ignored (NULL key or an entity not in the catalog)"
+        )
+    for p in [*problems, *report.problems]:
+        print(f"PROBLEM {p}")
+    if outcome and outcome.errors:
+        for e in outcome.errors:
+            print(f"ERROR {e}")
+        return 1
+    return 0
+
+
+@_guard
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Old and new versions of changed rules on the same warehouse and date."""
+    from dagster_project.rules.diff import DiffError, diff_rules, format_diff
+
+    config, rules_dir, warehouse = _setup(args)
+    as_of = args.as_of or _default_as_of(warehouse, config)
+    try:
+        report = diff_rules(
+            rules_dir=rules_dir,
+            warehouse=warehouse,
+            base=args.base,
+            as_of=as_of,
+            warn_blocks=config.maturity.warn_blocks,
+            top_level=len(config.ladder_names),
+            timeout_seconds=config.rules.timeout_seconds,
+        )
+    except DiffError as exc:
+        raise _Usage(str(exc)) from exc
+    print(format_diff(report, limit=args.limit))
+    return 0 if report.ok else 1
+
+
+@_guard
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Evaluate and store rules for every date of a range, with progress."""
+    from dagster_project.rules.engine import date_range, evaluate_dates
+    from dagster_project.rules.loader import load_rules, select_rule
+
+    config, rules_dir, warehouse = _setup(args)
+    try:
+        dates = date_range(args.start, args.end, args.every)
+    except ValueError as exc:
+        raise _Usage(str(exc)) from exc
+    if args.rules and not [r for r in load_rules(rules_dir) if select_rule(r, set(args.rules))]:
+        raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+    if not warehouse.exists():
+        raise _Usage(
+            f"{warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
+        )
+    started = time.monotonic()
+    print(
+        f"backfill {len(dates)} dates ({dates[0]} .. {dates[-1]}, every {args.every}) into {warehouse}",
+        flush=True,
+    )
+
+    def progress(done: int, total: int, label: str) -> None:
+        n_rules = max(1, total // len(dates))
+        if done % n_rules == 0:
+            d = done // n_rules
+            elapsed = time.monotonic() - started
+            eta = elapsed / d * (len(dates) - d)
+            print(
+                f"  [{d:>{len(str(len(dates)))}}/{len(dates)}] {label.split()[0]}  {elapsed:6.1f} s elapsed, ~{eta:.0f} s left",
+                flush=True,
+            )
+
+    report = evaluate_dates(
+        config,
+        warehouse=warehouse,
+        rules_dir=rules_dir,
+        dates=dates,
+        run_id=f"backfill-{uuid.uuid4()}",
+        only=args.rules or None,
+        progress=progress,
+    )
+    print(report.summary())
+    print(f"{report.rows_written} rows written in {time.monotonic() - started:.1f} s")
+    return 0 if report.ok else 1
+
+
+@_guard
+def cmd_regrade(args: argparse.Namespace) -> int:
+    """Re-apply the current thresholds to stored values (no query runs)."""
+    from dagster_project.rules.regrade import regrade
+
+    _, rules_dir, warehouse = _setup(args)
+    if not warehouse.exists():
+        raise _Usage(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
+    outcomes = regrade(
+        warehouse=warehouse,
+        rules_dir=rules_dir,
+        only=args.rules or None,
+        start=args.start,
+        end=args.end,
+    )
+    blocked = 0
+    for o in outcomes:
+        print(o)
+        if o.skipped and not o.skipped.startswith(("no stored results", "draft")):
+            blocked += 1
+    total = sum(o.rows for o in outcomes)
+    changed = sum(o.changed for o in outcomes)
+    print(
+        f"{total} rows regraded, {changed} changed status"
+        + (f"; {blocked} rules need a backfill" if blocked else "")
+    )
+    return 1 if blocked else 0
