@@ -1,0 +1,123 @@
+{#-
+    The mainline of every repo: the first-parent chain from the repo's head (the newest commit
+    no other commit names as a parent), numbered from the oldest (position 0) to the head.
+
+    Linear-time by pointer jumping instead of a recursive walk: jump level k holds, for every
+    commit, its 2^k-th first-parent ancestor (level k+1 = level k applied twice), then the
+    mainline is expanded from the head with levels K-1 .. 0 (each level doubles the set of
+    offsets reached). Work is O(commits x levels) with levels = log2(longest chain), and no
+    recursive SQL (which neither dbt unit tests nor every engine support). Commits are numbered
+    first so the jumps join on one integer instead of (repo, sha).
+-#}
+{%- set levels = var('commit_graph_levels', 20) | int -%}
+
+with commits as (
+    select
+        row_number() over (order by lower(repo), sha) as commit_id,
+        lower(repo) as repo_key,
+        sha,
+        first_parent_sha,
+        parent_shas,
+        author_login,
+        author_name,
+        message,
+        authored_at,
+        committed_at
+    from {{ ref('stg_github__commits') }}
+),
+
+parent_edges as (
+    select
+        commits.repo_key,
+        edge.parent_sha
+    from commits
+    {{ stature.unnest_list('commits.parent_shas', 'edge', 'parent_sha') }}
+),
+
+parents as (
+    select distinct
+        repo_key,
+        parent_sha
+    from parent_edges
+),
+
+heads_ranked as (
+    select
+        commits.commit_id,
+        row_number() over (
+            partition by commits.repo_key
+            order by commits.committed_at desc, commits.sha asc
+        ) as head_rank
+    from commits
+    left join parents as children
+        on commits.repo_key = children.repo_key and commits.sha = children.parent_sha
+    where children.parent_sha is null
+),
+
+jump_0 as (
+    select
+        child.commit_id,
+        parent.commit_id as ancestor_id
+    from commits as child
+    inner join commits as parent
+        on child.repo_key = parent.repo_key and child.first_parent_sha = parent.sha
+),
+
+{% for k in range(1, levels) %}
+jump_{{ k }} as (
+    select
+        near.commit_id,
+        far.ancestor_id
+    from jump_{{ k - 1 }} as near
+    inner join jump_{{ k - 1 }} as far
+        on near.ancestor_id = far.commit_id
+),
+{% endfor %}
+reached_{{ levels }} as (
+    select
+        commit_id,
+        cast(0 as bigint) as head_offset
+    from heads_ranked
+    where head_rank = 1
+),
+{% for k in range(levels - 1, -1, -1) %}
+reached_{{ k }} as (
+    select
+        commit_id,
+        head_offset
+    from reached_{{ k + 1 }}
+    union all
+    select
+        jump.ancestor_id as commit_id,
+        reached.head_offset + {{ 2 ** k }} as head_offset
+    from reached_{{ k + 1 }} as reached
+    inner join jump_{{ k }} as jump
+        on reached.commit_id = jump.commit_id
+),
+{% endfor %}
+mainline as (
+    select
+        commits.commit_id,
+        max(reached_0.head_offset) over (partition by commits.repo_key) - reached_0.head_offset
+            as mainline_position
+    from reached_0
+    inner join commits
+        on reached_0.commit_id = commits.commit_id
+)
+
+select
+    commits.repo_key,
+    commits.sha,
+    commits.first_parent_sha,
+    commits.parent_shas,
+    {{ stature.list_size('commits.parent_shas') }} as parent_count,
+    commits.author_login,
+    commits.author_name,
+    commits.message,
+    commits.authored_at,
+    commits.committed_at,
+    mainline.mainline_position,
+    mainline.commit_id is not null as is_mainline
+from commits
+left join mainline
+    on commits.commit_id = mainline.commit_id

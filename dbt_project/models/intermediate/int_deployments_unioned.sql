@@ -1,0 +1,142 @@
+-- One row per deployment attempt of any source, before any filtering: GitHub deployments
+-- (with their first `success` status), GitHub Actions runs, GitLab deployments and Jenkins
+-- builds. `is_success` and `is_production` say whether it is a production deployment under
+-- the configured patterns (vars), so an excluded attempt can still be explained.
+with github_statuses as (
+    select
+        repo,
+        deployment_id,
+        min(case when state = 'success' then created_at end) as succeeded_at,
+        max(created_at) as last_status_at
+    from {{ ref('stg_github__deployment_statuses') }}
+    group by repo, deployment_id
+),
+
+github_last_status as (
+    select
+        statuses.repo,
+        statuses.deployment_id,
+        statuses.state
+    from {{ ref('stg_github__deployment_statuses') }} as statuses
+    inner join github_statuses
+        on
+            statuses.repo = github_statuses.repo
+            and statuses.deployment_id = github_statuses.deployment_id
+            and statuses.created_at = github_statuses.last_status_at
+),
+
+github_last_state as (
+    select
+        repo,
+        deployment_id,
+        max(state) as last_state
+    from github_last_status
+    group by repo, deployment_id
+),
+
+github_deployments as (
+    select
+        'github:' || deployments.repo || ':' || cast(deployments.deployment_id as varchar)
+            as deployment_id,
+        'github_deployment' as source,
+        deployments.repo as source_key,
+        lower(deployments.repo) as repo_key,
+        cast(deployments.deployment_id as varchar) as source_deployment_id,
+        deployments.environment,
+        deployments.sha,
+        deployments.ref,
+        deployments.description as title,
+        coalesce(deployments.payload_service, '') || ' ' || coalesce(deployments.environment, '')
+        || ' ' || coalesce(deployments.task, '') || ' ' || coalesce(deployments.description, '')
+            as service_hint,
+        deployments.created_at as started_at,
+        github_statuses.succeeded_at as deployed_at,
+        coalesce(github_last_state.last_state, 'pending') as final_state,
+        github_statuses.succeeded_at is not null as is_success,
+        {{ stature.regex_matches('deployments.environment', var('production_environment_pattern')) }}
+            as is_production
+    from {{ ref('stg_github__deployments') }} as deployments
+    left join github_statuses
+        on
+            deployments.repo = github_statuses.repo
+            and deployments.deployment_id = github_statuses.deployment_id
+    left join github_last_state
+        on
+            deployments.repo = github_last_state.repo
+            and deployments.deployment_id = github_last_state.deployment_id
+),
+
+actions_runs as (
+    select
+        'actions:' || repo || ':' || cast(run_id as varchar) as deployment_id,
+        'github_actions' as source,
+        repo as source_key,
+        lower(repo) as repo_key,
+        cast(run_id as varchar) as source_deployment_id,
+        coalesce(workflow_name, workflow_path) as environment,
+        head_sha as sha,
+        head_branch as ref,
+        display_title as title,
+        coalesce(workflow_name, '') || ' ' || coalesce(workflow_path, '') as service_hint,
+        created_at as started_at,
+        updated_at as deployed_at,
+        coalesce(conclusion, status) as final_state,
+        coalesce(conclusion = 'success', false) as is_success,
+        {{ stature.regex_matches('coalesce(workflow_name, workflow_path)', var('deploy_workflow_pattern')) }}
+        and {{ stature.regex_matches('coalesce(workflow_name, workflow_path)', var('production_workflow_pattern')) }}
+            as is_production
+    from {{ ref('stg_github__workflow_runs') }}
+),
+
+gitlab_deployments as (
+    select
+        'gitlab:' || project || ':' || cast(deployment_id as varchar) as deployment_id,
+        'gitlab_deployment' as source,
+        project as source_key,
+        cast(null as varchar) as repo_key,
+        cast(deployment_id as varchar) as source_deployment_id,
+        environment,
+        sha,
+        ref,
+        job_name as title,
+        coalesce(environment, '') as service_hint,
+        created_at as started_at,
+        coalesce(finished_at, updated_at) as deployed_at,
+        status as final_state,
+        coalesce(status = 'success', false) as is_success,
+        {{ stature.regex_matches('environment', var('production_environment_pattern')) }}
+            as is_production
+    from {{ ref('stg_gitlab__deployments') }}
+),
+
+jenkins_builds as (
+    select
+        'jenkins:' || job || ':' || cast(build_number as varchar) as deployment_id,
+        'jenkins' as source,
+        job as source_key,
+        cast(null as varchar) as repo_key,
+        cast(build_number as varchar) as source_deployment_id,
+        coalesce(environment, 'production') as environment,
+        sha,
+        cast(null as varchar) as ref,
+        display_name as title,
+        job as service_hint,
+        started_at,
+        finished_at as deployed_at,
+        coalesce(result, 'BUILDING') as final_state,
+        coalesce(result = 'SUCCESS', false) as is_success,
+        -- The catalog names a service's deploy job; a build without an environment
+        -- parameter deploys to production.
+        environment is null
+        or {{ stature.regex_matches('environment', var('production_environment_pattern')) }}
+            as is_production
+    from {{ ref('stg_jenkins__builds') }}
+)
+
+select * from github_deployments
+union all
+select * from actions_runs
+union all
+select * from gitlab_deployments
+union all
+select * from jenkins_builds

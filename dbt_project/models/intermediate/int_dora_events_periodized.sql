@@ -1,0 +1,89 @@
+-- One row per DORA event, placed in its reporting periods (var stature_timezone for the local
+-- day; ISO weeks from Monday; fiscal quarters from var fiscal_year_start_month):
+--   * 'deployment': a production deployment, in the period of its deployed_at; carries its
+--     failure (recovery counts in the failed deployment's period) and rework flags.
+--   * 'change': a deployed change, in the period in which it was first deployed.
+--   * 'incident': an incident, in the period it was created.
+-- team_id is the team that owned the service at the event (fct_*.team_id).
+with deployments as (
+    select
+        'deployment' as event_type,
+        deployment_id as event_id,
+        service_id,
+        team_id,
+        deployed_at as event_at,
+        is_failure,
+        is_rework,
+        recovery_hours,
+        cast(null as double) as lead_time_hours,
+        cast(null as varchar) as linkage,
+        cast(null as double) as restore_hours
+    from {{ ref('fct_deployments') }}
+),
+
+changes as (
+    select
+        'change' as event_type,
+        change_id as event_id,
+        service_id,
+        team_id,
+        deployed_at as event_at,
+        cast(null as boolean) as is_failure,
+        cast(null as boolean) as is_rework,
+        cast(null as double) as recovery_hours,
+        lead_time_hours,
+        linkage,
+        cast(null as double) as restore_hours
+    from {{ ref('fct_changes') }}
+    where deployed_at is not null
+),
+
+incidents as (
+    select
+        'incident' as event_type,
+        incident_id as event_id,
+        service_id,
+        team_id,
+        created_at as event_at,
+        cast(null as boolean) as is_failure,
+        cast(null as boolean) as is_rework,
+        cast(null as double) as recovery_hours,
+        cast(null as double) as lead_time_hours,
+        cast(null as varchar) as linkage,
+        restore_hours
+    from {{ ref('fct_incidents') }}
+),
+
+events as (
+    select * from deployments
+    union all
+    select * from changes
+    union all
+    select * from incidents
+),
+
+localized as (
+    select
+        *,
+        {{ stature.to_local_date('event_at', var('stature_timezone')) }} as event_day
+    from events
+)
+
+select
+    event_type,
+    event_id,
+    service_id,
+    team_id,
+    event_at,
+    event_day,
+    {{ stature.week_start('event_day') }} as week_start,
+    {{ stature.month_start('event_day') }} as month_start,
+    {{ stature.fiscal_quarter_start('event_day', var('fiscal_year_start_month')) }} as quarter_start,
+    {{ stature.fiscal_quarter_label('event_day', var('fiscal_year_start_month')) }} as quarter_label,
+    is_failure,
+    is_rework,
+    recovery_hours,
+    lead_time_hours,
+    linkage,
+    restore_hours
+from localized

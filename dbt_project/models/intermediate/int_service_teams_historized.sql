@@ -1,0 +1,66 @@
+-- One row per (service, owning team, valid_from): who owned each service when.
+-- `stature.dev/owner-history` ("team@YYYY-MM-DD,team@YYYY-MM-DD") records reorgs; without it
+-- the catalog owner owns the service for all time. The first owner's period is open-ended
+-- backwards (valid_from 1970-01-01), so events before the first recorded date still have a team.
+with components as (
+    select
+        service_id,
+        owner_team_id,
+        owner_history
+    from {{ ref('stg_catalog__components') }}
+),
+
+history_entries as (
+    select
+        components.service_id,
+        trim(entry.owner_entry) as owner_entry
+    from components
+    {{ stature.unnest_list(stature.split_text('components.owner_history', ','), 'entry', 'owner_entry') }}
+    where components.owner_history is not null
+),
+
+parsed as (
+    select
+        service_id,
+        regexp_replace(
+            trim(split_part(owner_entry, '@', 1)), '^([a-zA-Z]+:)?([^/]+/)?', ''
+        ) as team_id,
+        cast(trim(split_part(owner_entry, '@', 2)) as date) as recorded_from
+    from history_entries
+    where owner_entry <> ''
+),
+
+without_history as (
+    select
+        service_id,
+        owner_team_id as team_id,
+        cast(null as date) as recorded_from
+    from components
+    where owner_history is null and owner_team_id is not null
+),
+
+entries as (
+    select * from parsed
+    union all
+    select * from without_history
+),
+
+ordered as (
+    select
+        service_id,
+        team_id,
+        recorded_from,
+        row_number() over (partition by service_id order by recorded_from) as entry_number,
+        lead(recorded_from) over (partition by service_id order by recorded_from) as next_from
+    from entries
+)
+
+select
+    service_id,
+    team_id,
+    case when entry_number = 1 then cast('1970-01-01' as date) else recorded_from end
+        as valid_from,
+    next_from as valid_to,
+    recorded_from,
+    next_from is null as is_current
+from ordered

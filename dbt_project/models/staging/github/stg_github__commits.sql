@@ -1,0 +1,34 @@
+-- One row per commit of a repo's default branch (repo, sha), with its parents.
+with unpacked as (
+    select
+        repo,
+        sha,
+        source_file,
+        {{ stature.json_text_list('payload', '$.parents[*].sha') }} as parent_shas,
+        -- Only single-commit responses (and exports that keep them) list the files changed.
+        {{ stature.json_text_list('payload', '$.files[*].filename') }} as changed_files,
+        {{ stature.json_struct('payload', {
+            'commit': {
+                'author': {'name': 'text', 'email': 'text', 'date': 'text'},
+                'committer': {'date': 'text'},
+                'message': 'text'
+            },
+            'author': {'login': 'text'}
+        }) }} as main_commit
+    from {{ source('github', 'commits') }}
+)
+
+select
+    unpacked.repo,
+    unpacked.sha,
+    unpacked.main_commit.commit.author.name as author_name,
+    unpacked.main_commit.commit.author.email as author_email,
+    unpacked.main_commit.author.login as author_login,
+    cast(unpacked.main_commit.commit.author.date as {{ stature.type_timestamptz() }}) as authored_at,
+    cast(unpacked.main_commit.commit.committer.date as {{ stature.type_timestamptz() }}) as committed_at,
+    unpacked.main_commit.commit.message,
+    {{ stature.list_at('unpacked.parent_shas', 1) }} as first_parent_sha,
+    unpacked.changed_files,
+    unpacked.parent_shas,
+    unpacked.source_file
+from unpacked

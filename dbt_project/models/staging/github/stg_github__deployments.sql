@@ -1,0 +1,60 @@
+-- One row per deployment (repo, deployment_id): the newest version landed.
+with versions as (
+    select
+        repo,
+        deployment_id,
+        updated_at,
+        row_number() over (
+            partition by repo, deployment_id
+            order by updated_at desc
+        ) as version_rank
+    from {{ source('github', 'deployments') }}
+),
+
+-- The newest version's key is picked first, so the wide payload is read once, not sorted.
+newest_versions as (
+    select
+        raw_versions.repo,
+        raw_versions.deployment_id,
+        raw_versions.updated_at,
+        raw_versions.payload,
+        raw_versions.source_file
+    from {{ source('github', 'deployments') }} as raw_versions
+    inner join versions
+        on
+            raw_versions.repo = versions.repo
+            and raw_versions.deployment_id = versions.deployment_id
+            and raw_versions.updated_at = versions.updated_at
+    where versions.version_rank = 1
+),
+
+newest as (
+    select
+        repo,
+        deployment_id,
+        updated_at,
+        source_file,
+        {{ stature.json_struct('payload', {
+            'sha': 'text', 'ref': 'text', 'task': 'text', 'environment': 'text',
+            'original_environment': 'text', 'description': 'text', 'creator': {'login': 'text'},
+            'payload': {'service': 'text'}, 'production_environment': 'text', 'created_at': 'text'
+        }) }} as deployment
+    from newest_versions
+)
+
+select
+    newest.repo,
+    cast(newest.deployment_id as bigint) as deployment_id,
+    newest.deployment.sha,
+    newest.deployment.ref,
+    newest.deployment.task,
+    newest.deployment.environment,
+    newest.deployment.original_environment,
+    newest.deployment.description,
+    newest.deployment.creator.login as creator_login,
+    newest.deployment.payload.service as payload_service,
+    cast(newest.deployment.production_environment as boolean) as is_production_environment,
+    cast(newest.deployment.created_at as {{ stature.type_timestamptz() }}) as created_at,
+    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
+    newest.source_file
+from newest

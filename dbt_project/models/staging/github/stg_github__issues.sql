@@ -1,0 +1,63 @@
+-- One row per issue (repo, issue_number): the newest version landed. Pull requests, which the
+-- issues endpoint also returns, are flagged so no reader mistakes them for issues.
+with versions as (
+    select
+        repo,
+        number,
+        updated_at,
+        row_number() over (
+            partition by repo, number
+            order by updated_at desc
+        ) as version_rank
+    from {{ source('github', 'issues') }}
+),
+
+-- The newest version's key is picked first, so the wide payload is read once, not sorted.
+newest_versions as (
+    select
+        raw_versions.repo,
+        raw_versions.number,
+        raw_versions.updated_at,
+        raw_versions.payload,
+        raw_versions.source_file
+    from {{ source('github', 'issues') }} as raw_versions
+    inner join versions
+        on
+            raw_versions.repo = versions.repo
+            and raw_versions.number = versions.number
+            and raw_versions.updated_at = versions.updated_at
+    where versions.version_rank = 1
+),
+
+newest as (
+    select
+        repo,
+        number,
+        updated_at,
+        source_file,
+        {{ stature.json_text_list('payload', '$.labels[*].name') }} as labels,
+        {{ stature.json_struct('payload', {
+            'id': 'text', 'title': 'text', 'body': 'text', 'state': 'text',
+            'state_reason': 'text', 'user': {'login': 'text'}, 'pull_request': {'url': 'text'},
+            'created_at': 'text', 'closed_at': 'text', 'html_url': 'text'
+        }) }} as issue
+    from newest_versions
+)
+
+select
+    newest.repo,
+    cast(newest.number as bigint) as issue_number,
+    cast(newest.issue.id as bigint) as issue_id,
+    newest.issue.title,
+    newest.issue.body,
+    lower(newest.issue.state) as state,
+    newest.issue.state_reason,
+    newest.labels,
+    newest.issue.user.login as author_login,
+    newest.issue.pull_request.url is not null as is_pull_request,
+    cast(newest.issue.created_at as {{ stature.type_timestamptz() }}) as created_at,
+    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
+    cast(newest.issue.closed_at as {{ stature.type_timestamptz() }}) as closed_at,
+    newest.issue.html_url,
+    newest.source_file
+from newest

@@ -1,0 +1,68 @@
+-- One row per pull request (repo, pr_number): the newest version landed.
+with versions as (
+    select
+        repo,
+        number,
+        updated_at,
+        row_number() over (
+            partition by repo, number
+            order by updated_at desc
+        ) as version_rank
+    from {{ source('github', 'pulls') }}
+),
+
+-- The newest version's key is picked first, so the wide payload is read once, not sorted.
+newest_versions as (
+    select
+        raw_versions.repo,
+        raw_versions.number,
+        raw_versions.id,
+        raw_versions.updated_at,
+        raw_versions.payload,
+        raw_versions.source_file
+    from {{ source('github', 'pulls') }} as raw_versions
+    inner join versions
+        on
+            raw_versions.repo = versions.repo
+            and raw_versions.number = versions.number
+            and raw_versions.updated_at = versions.updated_at
+    where versions.version_rank = 1
+),
+
+newest as (
+    select
+        repo,
+        number,
+        id,
+        updated_at,
+        source_file,
+        {{ stature.json_text_list('payload', '$.labels[*].name') }} as labels,
+        {{ stature.json_struct('payload', {
+            'title': 'text', 'state': 'text', 'user': {'login': 'text'},
+            'head': {'ref': 'text', 'sha': 'text'}, 'base': {'ref': 'text'}, 'draft': 'text',
+            'merge_commit_sha': 'text', 'created_at': 'text', 'closed_at': 'text',
+            'merged_at': 'text', 'html_url': 'text'
+        }) }} as pull
+    from newest_versions
+)
+
+select
+    newest.repo,
+    cast(newest.number as bigint) as pr_number,
+    cast(newest.id as bigint) as pr_id,
+    newest.pull.title,
+    newest.pull.state,
+    newest.pull.user.login as author_login,
+    newest.pull.head.ref as head_branch,
+    newest.pull.head.sha as head_sha,
+    newest.pull.base.ref as base_branch,
+    newest.labels,
+    coalesce(cast(newest.pull.draft as boolean), false) as is_draft,
+    newest.pull.merge_commit_sha,
+    cast(newest.pull.created_at as {{ stature.type_timestamptz() }}) as created_at,
+    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
+    cast(newest.pull.closed_at as {{ stature.type_timestamptz() }}) as closed_at,
+    cast(newest.pull.merged_at as {{ stature.type_timestamptz() }}) as merged_at,
+    newest.pull.html_url,
+    newest.source_file
+from newest

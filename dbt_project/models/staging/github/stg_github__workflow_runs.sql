@@ -1,0 +1,65 @@
+-- One row per GitHub Actions workflow run (repo, run_id): the newest version landed.
+with versions as (
+    select
+        repo,
+        run_id,
+        updated_at,
+        row_number() over (
+            partition by repo, run_id
+            order by updated_at desc
+        ) as version_rank
+    from {{ source('github', 'workflow_runs') }}
+),
+
+-- The newest version's key is picked first, so the wide payload is read once, not sorted.
+newest_versions as (
+    select
+        raw_versions.repo,
+        raw_versions.run_id,
+        raw_versions.updated_at,
+        raw_versions.payload,
+        raw_versions.source_file
+    from {{ source('github', 'workflow_runs') }} as raw_versions
+    inner join versions
+        on
+            raw_versions.repo = versions.repo
+            and raw_versions.run_id = versions.run_id
+            and raw_versions.updated_at = versions.updated_at
+    where versions.version_rank = 1
+),
+
+newest as (
+    select
+        repo,
+        run_id,
+        updated_at,
+        source_file,
+        {{ stature.json_struct('payload', {
+            'workflow_id': 'text', 'name': 'text', 'path': 'text', 'display_title': 'text',
+            'run_number': 'text', 'run_attempt': 'text', 'event': 'text', 'status': 'text',
+            'conclusion': 'text', 'head_branch': 'text', 'head_sha': 'text',
+            'created_at': 'text', 'run_started_at': 'text', 'html_url': 'text'
+        }) }} as run
+    from newest_versions
+)
+
+select
+    newest.repo,
+    cast(newest.run_id as bigint) as run_id,
+    cast(newest.run.workflow_id as bigint) as workflow_id,
+    nullif(trim(newest.run.name), '') as workflow_name,
+    newest.run.path as workflow_path,
+    newest.run.display_title,
+    cast(newest.run.run_number as bigint) as run_number,
+    cast(newest.run.run_attempt as bigint) as run_attempt,
+    newest.run.event,
+    lower(newest.run.status) as status,
+    lower(newest.run.conclusion) as conclusion,
+    newest.run.head_branch,
+    newest.run.head_sha,
+    cast(newest.run.created_at as {{ stature.type_timestamptz() }}) as created_at,
+    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
+    cast(newest.run.run_started_at as {{ stature.type_timestamptz() }}) as run_started_at,
+    newest.run.html_url,
+    newest.source_file
+from newest

@@ -1,0 +1,71 @@
+-- One row per Opsgenie alert (alert_id): the newest version landed. `report.closeTime` is the
+-- milliseconds from creation to close; closed_at is derived from it.
+with versions as (
+    select
+        alert_id,
+        updated_at,
+        row_number() over (
+            partition by alert_id
+            order by updated_at desc
+        ) as version_rank
+    from {{ source('opsgenie', 'alerts') }}
+),
+
+-- The newest version's key is picked first, so the wide payload is read once, not sorted.
+newest_versions as (
+    select
+        raw_versions.alert_id,
+        raw_versions.updated_at,
+        raw_versions.payload,
+        raw_versions.source_file
+    from {{ source('opsgenie', 'alerts') }} as raw_versions
+    inner join versions
+        on
+            raw_versions.alert_id = versions.alert_id
+            and raw_versions.updated_at = versions.updated_at
+    where versions.version_rank = 1
+),
+
+unpacked as (
+    select
+        alert_id,
+        {{ stature.json_text('payload', '$.tinyId') }} as tiny_id,
+        {{ stature.json_text('payload', '$.message') }} as message,
+        {{ stature.json_text('payload', '$.description') }} as description,
+        lower({{ stature.json_text('payload', '$.status') }}) as status,
+        upper({{ stature.json_text('payload', '$.priority') }}) as priority,
+        {{ stature.json_text('payload', '$.owner') }} as owner,
+        {{ stature.json_text('payload', '$.entity') }} as alert_entity,
+        {{ stature.json_text_list('payload', '$.teams[*].id') }} as team_ids,
+        {{ stature.json_text_list('payload', '$.responders[*].id') }} as responder_ids,
+        {{ stature.json_text_list('payload', '$.responders[*].name') }} as responder_names,
+        {{ stature.json_text_list('payload', '$.tags[*]') }} as tags,
+        {{ stature.json_timestamp('payload', '$.createdAt') }} as created_at,
+        cast(updated_at as {{ stature.type_timestamptz() }}) as updated_at,
+        cast({{ stature.json_text('payload', '$.report.closeTime') }} as bigint) as close_time_ms,
+        source_file
+    from newest_versions
+)
+
+select
+    alert_id,
+    tiny_id,
+    message,
+    description,
+    status,
+    priority,
+    owner,
+    alert_entity,
+    team_ids,
+    responder_ids,
+    responder_names,
+    tags,
+    created_at,
+    updated_at,
+    case
+        when status = 'closed' and close_time_ms is not null
+            then {{ stature.add_hours('created_at', 'close_time_ms / 3600000.0') }}
+        when status = 'closed' then updated_at
+    end as closed_at,
+    source_file
+from unpacked

@@ -1,0 +1,45 @@
+{#- Durations and counts that can never be below zero (NULL is allowed). -#}
+{% test non_negative(model, column_name) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} < 0
+{% endtest %}
+
+
+{#- The combination of columns identifies a row. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as rows_with_key
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
+
+
+{#- A row's deployment (column_name) is a deployment of the row's own service: a change or an
+    incident is never linked to another service's deployment. -#}
+{% test deployment_of_same_service(model, column_name, deployments, service_column='service_id') %}
+    select
+        rows_checked.{{ column_name }},
+        rows_checked.{{ service_column }},
+        deployments.service_id as deployment_service_id
+    from {{ model }} as rows_checked
+    left join {{ deployments }} as deployments
+        on rows_checked.{{ column_name }} = deployments.deployment_id
+    where
+        rows_checked.{{ column_name }} is not null
+        and (
+            deployments.deployment_id is null
+            or rows_checked.{{ service_column }} is null
+            or deployments.service_id <> rows_checked.{{ service_column }}
+        )
+{% endtest %}
+
+
+{#- A boolean SQL expression that must hold on every row. -#}
+{% test expression_is_true(model, expression) %}
+    select *
+    from {{ model }}
+    where not ({{ expression }})
+{% endtest %}
