@@ -137,6 +137,9 @@ class MaturityConfig(_Strict):
     }
     warn_blocks: bool = False
     team_level: Literal["median", "min"] = "median"
+    # How many ended quarters back a run closes missing snapshots (evaluating the rules as of
+    # each quarter's last day when check_results lack it): the demo's 8 quarters of history.
+    backfill_quarters: int = Field(default=8, ge=1, le=40)
 
 
 class StrategyLink(_Strict):
@@ -153,6 +156,12 @@ class BalancedScorecardConfig(_Strict):
     ]
     strategy_map: list[StrategyLink] = []
     max_measures: int = 20
+    # Objectives of the strategy map that no measure names (`objective:` in a measure's
+    # header places it), as {objective: perspective}.
+    objectives: dict[str, str] = {}
+    # A change from the previous quarter within this share of the measure's yellow band
+    # (yellow_band x |target|) is a flat trend.
+    trend_flat_band: float = Field(default=0.1, ge=0, le=1)
 
 
 class ScheduleConfig(_Strict):

@@ -19,21 +19,17 @@ from dagster_project.assets.dbt import build_dbt_assets, dbt_resource
 from dagster_project.assets.ingestion import build_ingestion_assets
 from dagster_project.assets.publish import build_publish_asset
 from dagster_project.config import load_config
+from dagster_project.maturity.assets import (
+    QUARTERLY_GROUP,
+    build_maturity_assets,
+    build_maturity_jobs,
+    build_maturity_schedules,
+    build_quarterly_maturity_assets,
+)
 from dagster_project.resources import AS_OF_TAG, StatureResource
-from dagster_project.rules.assets import RULES_PARTITIONS, build_rule_assets
+from dagster_project.rules.assets import build_rule_assets
 
 NIGHTLY = "nightly"
-
-
-def _optional_stage_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
-    """Stages that build on the rule results (maturity, balanced scorecard)."""
-    assets: list[dg.AssetsDefinition] = []
-    try:
-        from dagster_project.maturity.assets import build_maturity_assets
-    except ImportError:
-        return assets
-    assets.extend(build_maturity_assets(rules_dir))
-    return assets
 
 
 def build_definitions(
@@ -60,15 +56,17 @@ def build_definitions(
     ingestion = build_ingestion_assets()
     dbt_models = build_dbt_assets()
     rules = build_rule_assets(rules_path)
-    later = _optional_stage_assets(rules_path)
-    upstream = [*ingestion, dbt_models, *rules, *later]
+    maturity = build_maturity_assets(rules_path)
+    upstream = [*ingestion, dbt_models, *rules, *maturity]
+    # Quarterly-partitioned snapshot builds live in their own job: a job cannot mix the
+    # nightly's daily partitions with quarterly ones.
+    quarterly = build_quarterly_maturity_assets(config)
     publish = build_publish_asset([key for a in upstream for key in a.keys])
 
     nightly = dg.define_asset_job(
         NIGHTLY,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups(QUARTERLY_GROUP),
         description="Ingest, transform, grade, snapshot and publish: the whole pipeline.",
-        partitions_def=RULES_PARTITIONS,
     )
     ingest = dg.define_asset_job("ingest", selection=dg.AssetSelection.groups("ingestion"))
     publish_job = dg.define_asset_job("publish", selection=dg.AssetSelection.groups("publish"))
@@ -86,9 +84,9 @@ def build_definitions(
         return dg.RunRequest(run_key=as_of, partition_key=as_of, tags={AS_OF_TAG: as_of})
 
     return dg.Definitions(
-        assets=[*upstream, publish],
-        jobs=[nightly, ingest, publish_job],
-        schedules=[nightly_schedule],
+        assets=[*upstream, publish, *quarterly],
+        jobs=[nightly, ingest, publish_job, *build_maturity_jobs(config)],
+        schedules=[nightly_schedule, *build_maturity_schedules(config)],
         resources={"stature": stature, "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )

@@ -15,24 +15,25 @@ from dagster_project.warehouse import connect, table_exists
 from ingestion.tables import SOURCES
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def fmt(value: Any) -> str:
         if value is None:
             return "-"
         if isinstance(value, float):
-            return f"{value:.2f}"
+            return f"{value:,.2f}"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "-"
         return str(value)
 
     cells = [[fmt(v) for v in row] for row in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    out = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    out.append("  " + "  ".join("-" * w for w in widths))
+    out += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
     ]
-    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  " + "  ".join("-" * w for w in widths))
-    lines += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells
-    ]
-    return "\n".join(lines)
+    return "\n".join(out)
 
 
 def print_ingest_rejections(warehouse: Path, *, since: float) -> None:
@@ -100,7 +101,7 @@ def _print_sections(con: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> No
         ).fetchall()
         services = sum(r[1] for r in teams)
         print(f"\nServices and teams: {services} services in {len(teams)} teams")
-        print(_table(["team", "services", "in production"], teams))
+        print(format_table(["team", "services", "in production"], teams))
     if has("marts", "dora_metrics"):
         if as_of is None:
             as_of = con.execute(
@@ -117,7 +118,7 @@ def _print_sections(con: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> No
         ).fetchall()
         print(f"\nDORA by team, quarter starting {quarter}:")
         print(
-            _table(
+            format_table(
                 ["team", "deploys", "deploys/wk", "lead p50 h", "CFR", "recovery p50 h", "rework"],
                 rows,
             )
@@ -130,16 +131,14 @@ def _print_sections(con: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> No
         ).fetchall()
         day = con.execute("select max(as_of) from scorecards.check_results").fetchone()[0]
         print(f"\nCheck results as of {day}:")
-        print(_table(["status", "checks"], rows))
+        print(format_table(["status", "checks"], rows))
     if has("scorecards", "maturity_snapshots"):
-        rows = con.execute(
-            "select level, level_name, count(*) from scorecards.maturity_snapshots "
-            "where entity_type = 'service' "
-            "and quarter = (select max(quarter) from scorecards.maturity_snapshots) "
-            "group by 1, 2 order by 1"
-        ).fetchall()
-        quarter = con.execute("select max(quarter) from scorecards.maturity_snapshots").fetchone()[
-            0
-        ]
-        print(f"\nServices per maturity level, {quarter}:")
-        print(_table(["level", "name", "services"], rows))
+        from dagster_project.maturity.summary import maturity_summary
+
+        print()
+        print(maturity_summary(con))
+    if has("scorecards", "balanced_scorecard"):
+        from dagster_project.maturity.summary import bsc_summary
+
+        print()
+        print(bsc_summary(con))

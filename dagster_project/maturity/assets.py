@@ -1,0 +1,309 @@
+"""The maturity and balanced-scorecard stage as Dagster assets, a job and a schedule.
+
+In the nightly job (daily partitions, the key is the as_of; after every rule asset):
+
+    scorecards/maturity_snapshots   close every ended quarter not closed yet (evaluating the
+                                    rules as of its last day when check_results lack it),
+                                    refresh the open quarter as of the run's as_of, rebuild
+                                    maturity_movements
+    scorecards/balanced_scorecard   grade marts.bsc_measures per complete fiscal quarter
+    published/strategy_map          draw the strategy map into the published folder
+
+Outside it, one partition per fiscal quarter (group `maturity_quarterly`, which the nightly
+job must leave out: a job cannot mix two partitions definitions):
+
+    scorecards/maturity_quarter     build one quarter: close it if it has ended, refresh it if
+                                    it is open, leave it if it is closed; job
+                                    `maturity_quarterly`, schedule `maturity_quarter_close`
+                                    (04:30 on the first day of each fiscal quarter, org time)
+"""
+
+# No `from __future__ import annotations` here: Dagster checks the type object of the
+# `context` annotation, and a string annotation fails that check.
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.config import StatureConfig
+from dagster_project.maturity.quarters import quarter_of, quarter_start_months
+from dagster_project.resources import AS_OF_TAG, StatureResource, run_as_of, today_in
+from dagster_project.rules.assets import RULES_PARTITIONS, rule_asset_key
+from dagster_project.rules.loader import load_rules
+
+GROUP = "maturity"
+QUARTERLY_GROUP = "maturity_quarterly"
+SNAPSHOTS_KEY = dg.AssetKey(["scorecards", "maturity_snapshots"])
+BSC_KEY = dg.AssetKey(["scorecards", "balanced_scorecard"])
+STRATEGY_MAP_KEY = dg.AssetKey(["published", "strategy_map"])
+QUARTER_KEY = dg.AssetKey(["scorecards", "maturity_quarter"])
+QUARTERLY_JOB = "maturity_quarterly"
+CLOSE_SCHEDULE = "maturity_quarter_close"
+CLOSE_AT = (4, 30)  # hour, minute in org.timezone: after the 02:00 nightly
+PARTITIONS_FROM = dt.date(2024, 1, 1)  # the daily rule partitions start here too
+
+_MARTS_READ = ("dim_services", "dim_service_teams", "dim_teams", "dora_metrics")
+
+
+def _rule_keys(rules_dir: Path) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    """(every rule's asset key, the balanced-scorecard measures' keys)."""
+    if not Path(rules_dir).is_dir():
+        return [], []
+    rules = load_rules(Path(rules_dir))
+    keys = list(dict.fromkeys(rule_asset_key(r) for r in rules))
+    measures = [rule_asset_key(r) for r in rules if r.header is not None and r.header.perspective]
+    return keys, measures
+
+
+def _level_table(warehouse: Path, quarter: str | None) -> str:
+    """A markdown preview: entities per level in one quarter."""
+    from dagster_project.warehouse import connect
+
+    if not quarter:
+        return ""
+    with connect(warehouse, read_only=True) as con:
+        rows = con.execute(
+            "select entity_type, level, level_name, count(*) from scorecards.maturity_snapshots "
+            "where quarter = ? group by all order by entity_type, level",
+            [quarter],
+        ).fetchall()
+    lines = ["| entity type | level | name | entities |", "|---|---|---|---|"]
+    lines += [f"| {t} | {lv} | {name} | {n} |" for t, lv, name, n in rows]
+    return "\n".join(lines)
+
+
+def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
+    """The nightly's maturity assets: snapshots, balanced scorecard, strategy map."""
+    rule_keys, measure_keys = _rule_keys(Path(rules_dir))
+    marts = [dg.AssetKey(["marts", t]) for t in _MARTS_READ]
+
+    @dg.asset(
+        key=SNAPSHOTS_KEY,
+        deps=[*rule_keys, *marts],
+        partitions_def=RULES_PARTITIONS,
+        group_name=GROUP,
+        kinds={"duckdb"},
+        description=(
+            "Quarterly maturity levels of every service, team and the org "
+            "(scorecards.maturity_snapshots), the movements between consecutive quarters "
+            "(scorecards.maturity_movements) and the audit of closes and recomputes "
+            "(scorecards.maturity_audit). Closes every ended quarter not closed yet, from the "
+            "check results as of its last day (evaluated when missing), and refreshes the "
+            "open quarter as of the run's as_of. A closed quarter is never rewritten here."
+        ),
+    )
+    def maturity_snapshots(
+        context: dg.AssetExecutionContext, stature: StatureResource
+    ) -> dg.MaterializeResult:
+        from dagster_project.maturity.snapshot import Snapshots
+
+        config = stature.load()
+        as_of = run_as_of(context, config)
+        warehouse = stature.warehouse_path(config)
+        snapshots = Snapshots(
+            config, warehouse, stature.rules_path(config), run_id=context.run.run_id
+        )
+        report = snapshots.sync(as_of, reason="closed by the nightly run")
+        context.log.info(report.summary())
+        for error in report.rule_errors:
+            context.log.error(f"rule failed while backfilling quarter ends: {error}")
+        latest = report.refreshed or (report.closed[-1] if report.closed else None)
+        return dg.MaterializeResult(
+            metadata={
+                "as_of": str(as_of),
+                "closed": dg.MetadataValue.json(report.closed),
+                "already_closed": len(report.already_closed),
+                "refreshed": report.refreshed or "none",
+                "evaluated_dates": dg.MetadataValue.json([str(d) for d in report.evaluated]),
+                "rows_written": report.rows_written,
+                "movements": report.movements,
+                "errors": len(report.rule_errors),
+                "notes": dg.MetadataValue.json(report.notes),
+                "levels": dg.MetadataValue.md(_level_table(warehouse, latest)),
+            }
+        )
+
+    @dg.asset(
+        key=BSC_KEY,
+        deps=[dg.AssetKey(["marts", "bsc_measures"]), *measure_keys, SNAPSHOTS_KEY],
+        partitions_def=RULES_PARTITIONS,
+        group_name=GROUP,
+        kinds={"duckdb"},
+        description=(
+            "The balanced scorecard (scorecards.balanced_scorecard): every measure of every "
+            "team and the org per complete fiscal quarter, against the target in effect for "
+            "that quarter (scorecards.bsc_targets): red / yellow / green and the trend "
+            "against the quarter before."
+        ),
+    )
+    def balanced_scorecard(
+        context: dg.AssetExecutionContext, stature: StatureResource
+    ) -> dg.MaterializeResult:
+        from dagster_project.maturity.bsc import build_balanced_scorecard
+
+        config = stature.load()
+        as_of = run_as_of(context, config)
+        report = build_balanced_scorecard(
+            config,
+            warehouse=stature.warehouse_path(config),
+            rules_dir=stature.rules_path(config),
+            as_of=as_of,
+        )
+        for warning in report.warnings:
+            context.log.warning(warning)
+        return dg.MaterializeResult(
+            metadata={
+                "as_of": str(as_of),
+                "measures": report.measures,
+                "rows": report.rows,
+                "periods": dg.MetadataValue.json(report.periods),
+                "statuses": dg.MetadataValue.json(dict(report.statuses)),
+                "warnings": dg.MetadataValue.json(report.warnings),
+            }
+        )
+
+    @dg.asset(
+        key=STRATEGY_MAP_KEY,
+        group_name="publish",
+        kinds={"svg", "png"},
+        description=(
+            "The strategy map (balanced_scorecard.strategy_map in stature.yml: cause -> effect "
+            "between objectives, placed in their perspectives) drawn as strategy_map.svg and "
+            "strategy_map.png in the published folder, for the report."
+        ),
+    )
+    def strategy_map(
+        context: dg.AssetExecutionContext, stature: StatureResource
+    ) -> dg.MaterializeResult:
+        from dagster_project.maturity.bsc import load_measures
+        from dagster_project.maturity.strategy_map import draw_strategy_map
+
+        config = stature.load()
+        paths, layout = draw_strategy_map(config, load_measures(stature.rules_path(config)))
+        for warning in layout.warnings:
+            context.log.warning(warning)
+        return dg.MaterializeResult(
+            metadata={
+                "svg": dg.MetadataValue.path(str(paths[0])),
+                "png": dg.MetadataValue.path(str(paths[1])),
+                "objectives": len(layout.objectives),
+                "links": len(layout.links),
+            }
+        )
+
+    return [maturity_snapshots, balanced_scorecard, strategy_map]
+
+
+# --- one partition per fiscal quarter ------------------------------------------------------
+
+
+def quarterly_partitions(config: StatureConfig) -> dg.TimeWindowPartitionsDefinition:
+    """One partition per fiscal quarter in the org's time zone, keyed by its first day
+    (`2026-01-01` is 2026-Q1 with the default fiscal year); the open quarter included."""
+    months = ",".join(str(m) for m in quarter_start_months(config.org.fiscal_year_start_month))
+    first = quarter_of(PARTITIONS_FROM, config.org.fiscal_year_start_month)
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule=f"0 0 1 {months} *",
+        start=first.start.isoformat(),
+        fmt="%Y-%m-%d",
+        timezone=config.org.timezone,
+        end_offset=1,
+    )
+
+
+def build_quarterly_maturity_assets(config: StatureConfig) -> list[dg.AssetsDefinition]:
+    @dg.asset(
+        key=QUARTER_KEY,
+        partitions_def=quarterly_partitions(config),
+        group_name=QUARTERLY_GROUP,
+        kinds={"duckdb"},
+        description=(
+            "One fiscal quarter of scorecards.maturity_snapshots: closes it if it has ended "
+            "(from the check results as of its last day, evaluated when missing), refreshes it "
+            "if it is open, leaves it if it is closed (rebuild a closed quarter with `stature "
+            "snapshot --recompute QUARTER --reason ...`)."
+        ),
+    )
+    def maturity_quarter(
+        context: dg.AssetExecutionContext, stature: StatureResource
+    ) -> dg.MaterializeResult:
+        from dagster_project.maturity.snapshot import Snapshots
+
+        cfg = stature.load()
+        quarter = quarter_of(
+            dt.date.fromisoformat(context.partition_key), cfg.org.fiscal_year_start_month
+        )
+        snapshots = Snapshots(
+            cfg, stature.warehouse_path(cfg), stature.rules_path(cfg), run_id=context.run.run_id
+        )
+        report = snapshots.build(quarter, today=today_in(cfg.org.timezone))
+        context.log.info(f"{quarter}: {report.summary()}")
+        return dg.MaterializeResult(
+            metadata={
+                "quarter": quarter.label,
+                "closed": dg.MetadataValue.json(report.closed),
+                "refreshed": report.refreshed or "none",
+                "already_closed": bool(report.already_closed),
+                "evaluated_dates": dg.MetadataValue.json([str(d) for d in report.evaluated]),
+                "errors": len(report.rule_errors),
+                "notes": dg.MetadataValue.json(report.notes),
+            }
+        )
+
+    return [maturity_quarter]
+
+
+def build_maturity_jobs(config: StatureConfig) -> list:
+    return [
+        dg.define_asset_job(
+            QUARTERLY_JOB,
+            selection=dg.AssetSelection.assets(QUARTER_KEY),
+            description="Build, or close, the maturity snapshot of one fiscal quarter.",
+        )
+    ]
+
+
+def closing_request(scheduled: dt.datetime, start_month: int) -> dg.RunRequest:
+    """The run that closes the quarter which ended the day before `scheduled`."""
+    ended = quarter_of(scheduled.date() - dt.timedelta(days=1), start_month)
+    return dg.RunRequest(
+        run_key=f"close-{ended.label}",
+        partition_key=ended.start.isoformat(),
+        tags={AS_OF_TAG: ended.end.isoformat(), "stature/quarter": ended.label},
+    )
+
+
+def build_maturity_schedules(config: StatureConfig) -> list[dg.ScheduleDefinition]:
+    months = ",".join(str(m) for m in quarter_start_months(config.org.fiscal_year_start_month))
+    start_month = config.org.fiscal_year_start_month
+    hour, minute = CLOSE_AT
+
+    @dg.schedule(
+        job_name=QUARTERLY_JOB,
+        cron_schedule=f"{minute} {hour} 1 {months} *",
+        execution_timezone=config.org.timezone,
+        name=CLOSE_SCHEDULE,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Close the fiscal quarter that ended yesterday (its first night after).",
+    )
+    def maturity_quarter_close(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return closing_request(context.scheduled_execution_time, start_month)
+
+    return [maturity_quarter_close]
+
+
+__all__ = [
+    "BSC_KEY",
+    "CLOSE_SCHEDULE",
+    "QUARTERLY_GROUP",
+    "QUARTERLY_JOB",
+    "QUARTER_KEY",
+    "SNAPSHOTS_KEY",
+    "STRATEGY_MAP_KEY",
+    "build_maturity_assets",
+    "build_maturity_jobs",
+    "build_maturity_schedules",
+    "build_quarterly_maturity_assets",
+    "closing_request",
+    "quarterly_partitions",
+]

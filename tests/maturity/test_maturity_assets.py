@@ -1,0 +1,149 @@
+"""The stage in Dagster: the nightly's assets materialize, the quarterly asset closes a
+quarter, the schedule asks for the quarter that just ended, and the wiring the lead adds to
+definitions.py resolves (the nightly job leaves the quarterly group out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+import yaml
+
+from dagster_project.config import load_config
+from dagster_project.maturity.assets import (
+    CLOSE_SCHEDULE,
+    QUARTER_KEY,
+    QUARTERLY_GROUP,
+    QUARTERLY_JOB,
+    build_maturity_assets,
+    build_maturity_jobs,
+    build_maturity_schedules,
+    build_quarterly_maturity_assets,
+)
+from dagster_project.resources import StatureResource
+from dagster_project.rules.assets import RULES_PARTITIONS
+from tests.maturity.helpers import add_results, build_catalog, query
+
+D = dt.date
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "rules_sql").mkdir()
+    wh = build_catalog(tmp_path / "wh.duckdb", {"a": "t1", "b": "t1"})
+    add_results(
+        wh,
+        "2026-03-31",
+        [("r2", 2, "service", "a", "pass"), ("r2", 2, "service", "b", "fail")],
+    )
+    add_results(wh, "2026-04-20", [("r2", 2, "service", "a", "pass")])
+    config = tmp_path / "stature.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "org": {"timezone": "Europe/Berlin"},
+                "warehouse": str(wh),
+                "published_dir": str(tmp_path / "published"),
+                "rules": {"dir": str(tmp_path / "rules_sql")},
+                "maturity": {"backfill_quarters": 1},
+                "balanced_scorecard": {
+                    "strategy_map": [{"cause": "Skilled teams", "effect": "Fast, steady flow"}],
+                    "objectives": {
+                        "Skilled teams": "Team Capability",
+                        "Fast, steady flow": "Engineering Excellence",
+                    },
+                },
+            }
+        )
+    )
+    return config, wh
+
+
+def test_the_nightly_assets_materialize_for_one_as_of(workspace):
+    config, wh = workspace
+    assets = build_maturity_assets(load_config(config).rules_path)
+    result = dg.materialize(
+        assets,
+        partition_key="2026-04-20",
+        resources={"stature": StatureResource(config_path=str(config))},
+    )
+    assert result.success
+    got = query(
+        wh,
+        "select quarter, is_closed, entity_id, level from scorecards.maturity_snapshots "
+        "where entity_type = 'service' order by 1, 3",
+    )
+    assert got == [
+        ("2026-Q1", True, "a", 5),
+        ("2026-Q1", True, "b", 1),
+        ("2026-Q2", False, "a", 5),
+        ("2026-Q2", False, "b", 1),  # no result for b as of 2026-04-20: no evidence, level 1
+    ]
+    meta = result.asset_materializations_for_node("scorecards__maturity_snapshots")[0].metadata
+    assert meta["closed"].value == ["2026-Q1"] and meta["errors"].value == 0
+    assert (Path(config).parent / "published" / "strategy_map.svg").exists()
+
+
+def test_the_quarterly_asset_closes_an_ended_quarter(workspace):
+    config, wh = workspace
+    assets = build_quarterly_maturity_assets(load_config(config))
+    result = dg.materialize(
+        assets,
+        partition_key="2026-01-01",
+        resources={"stature": StatureResource(config_path=str(config))},
+    )
+    assert result.success
+    assert query(wh, "select distinct quarter, is_closed from scorecards.maturity_snapshots") == [
+        ("2026-Q1", True)
+    ]
+
+
+def _definitions(config: Path) -> dg.Definitions:
+    """What definitions.py assembles, with the maturity wiring added."""
+    cfg = load_config(config)
+    nightly_assets = build_maturity_assets(cfg.rules_path)
+    return dg.Definitions(
+        assets=[*nightly_assets, *build_quarterly_maturity_assets(cfg)],
+        jobs=[
+            dg.define_asset_job(
+                "nightly",
+                selection=dg.AssetSelection.all() - dg.AssetSelection.groups(QUARTERLY_GROUP),
+            ),
+            *build_maturity_jobs(cfg),
+        ],
+        schedules=build_maturity_schedules(cfg),
+        resources={"stature": StatureResource(config_path=str(config))},
+    )
+
+
+def test_the_wiring_keeps_the_quarterly_asset_out_of_the_nightly_job(workspace):
+    config, _ = workspace
+    defs = _definitions(config)
+    nightly = defs.resolve_job_def("nightly")
+    assert nightly.partitions_def == RULES_PARTITIONS
+    assert QUARTER_KEY not in nightly.asset_layer.executable_asset_keys
+    quarterly = defs.resolve_job_def(QUARTERLY_JOB)
+    keys = quarterly.partitions_def.get_partition_keys(
+        current_time=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    )
+    assert (keys[0], keys[-2], keys[-1]) == ("2024-01-01", "2026-01-01", "2026-04-01")
+
+
+def test_the_schedule_closes_the_quarter_that_ended_on_its_first_night(workspace):
+    config, _ = workspace
+    defs = _definitions(config)
+    schedule = defs.resolve_schedule_def(CLOSE_SCHEDULE)
+    assert (schedule.cron_schedule, schedule.execution_timezone) == (
+        "30 4 1 1,4,7,10 *",
+        "Europe/Berlin",
+    )
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 4, 1, 4, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        repository_def=defs.get_repository_def(),
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert (request.partition_key, request.run_key) == ("2026-01-01", "close-2026-Q1")
+    assert request.tags["stature/as_of"] == "2026-03-31"
