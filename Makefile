@@ -14,7 +14,7 @@ DEMO_AS_OF  := 2026-11-15
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 export UV_PYTHON    := $(PYTHON)
 
-.PHONY: setup demo test test-fast lint fmt manifest sample-org bench dev clean
+.PHONY: setup demo test test-fast lint fmt manifest sample-org bench dev clean chromium
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -61,6 +61,9 @@ bench: setup manifest ## performance figures (not tests): see tests/benchmarks
 dev: setup manifest ## the Dagster UI on the same Definitions
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m dagster_project.definitions
+
+chromium: ## headless Chromium for the report's browser test (Debian's package; needs root)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
 clean:
 	rm -rf $(VENV) $(TOOLS) data/*.duckdb data/published data/dlt data/sample_org data/dagster_home $(DBT_DIR)/target

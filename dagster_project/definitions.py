@@ -4,7 +4,8 @@
 flags and runs the same jobs, so a CLI run and a scheduled run are the same thing.
 
     ingestion (raw_*) -> dbt (staging, intermediate, marts) -> rules (scorecards.check_results)
-      -> maturity snapshots and balanced scorecard -> publish (data/published/)
+      -> maturity snapshots and balanced scorecard -> reporting views
+      -> publish (data/published/) -> the HTML report and portal files
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dagster_project.maturity.assets import (
     build_maturity_schedules,
     build_quarterly_maturity_assets,
 )
+from dagster_project.report.assets import build_report_assets
 from dagster_project.resources import AS_OF_TAG, StatureResource
 from dagster_project.rules.assets import build_rule_assets
 
@@ -61,7 +63,9 @@ def build_definitions(
     # Quarterly-partitioned snapshot builds live in their own job: a job cannot mix the
     # nightly's daily partitions with quarterly ones.
     quarterly = build_quarterly_maturity_assets(config)
-    publish = build_publish_asset([key for a in upstream for key in a.keys])
+    upstream_keys = [key for a in upstream for key in a.keys]
+    reporting_views, report = build_report_assets(upstream_keys)
+    publish = build_publish_asset([*upstream_keys, *reporting_views.keys])
 
     nightly = dg.define_asset_job(
         NIGHTLY,
@@ -84,7 +88,7 @@ def build_definitions(
         return dg.RunRequest(run_key=as_of, partition_key=as_of, tags={AS_OF_TAG: as_of})
 
     return dg.Definitions(
-        assets=[*upstream, publish, *quarterly],
+        assets=[*upstream, reporting_views, publish, report, *quarterly],
         jobs=[nightly, ingest, publish_job, *build_maturity_jobs(config)],
         schedules=[nightly_schedule, *build_maturity_schedules(config)],
         resources={"stature": stature, "dbt": dbt_resource()},

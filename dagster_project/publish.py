@@ -83,6 +83,12 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
                 # schema-qualified names.
                 con.execute(sql)
                 report.views.append(f"{schema}.{name}")
+                target = parquet_version / schema
+                target.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f"COPY (SELECT * FROM {qualified}) TO "
+                    f"{_sql_string(target / (name + '.parquet'))} (FORMAT parquet)"
+                )
         con.execute("CREATE SCHEMA IF NOT EXISTS _stature")
         con.execute(
             "CREATE TABLE _stature.publish_info AS SELECT now() AS published_at, ? AS run_id, "

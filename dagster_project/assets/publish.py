@@ -25,7 +25,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     def published(context: AssetExecutionContext, stature: StatureResource):
         config = stature.load()
         report = publish(
-            stature.warehouse_path(config), config.published_path, run_id=context.run_id
+            stature.warehouse_path(config), config.published_path, run_id=context.run.run_id
         )
         context.log.info(f"published {len(report.tables)} tables to {report.database}")
         return dg.MaterializeResult(

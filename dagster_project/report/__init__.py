@@ -1,0 +1,11 @@
+"""What leaders and teams open: the `reporting` views, the static HTML report and the
+per-service / per-team files, all read from the published copy (never the live warehouse).
+
+    views.py   reporting.* views in the warehouse (published with marts and scorecards)
+    data.py    reads the published copy for the report and the portal files
+    svg.py     inline SVG charts (no scripts, no external resources)
+    html.py    the self-contained HTML report
+    portal.py  services/<service_id>.json and teams/<team_id>.md
+    outputs.py writes all of them under the published folder
+    assets.py  the Dagster assets; cli.py the `stature report` verb
+"""

@@ -1,0 +1,50 @@
+"""`stature report [--out DIR]`: write the HTML report and the per-service / per-team files
+from the published copy (never the live warehouse, so it runs while a nightly run writes).
+
+Exit status: 0 written from a complete published copy; 1 written, but the published copy lacks
+tables or views some sections need (it says which and why: a stage has not run); 2 bad config,
+or no published copy yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    report = subparsers.add_parser(
+        "report",
+        parents=[common],
+        help="write the HTML report, services/<id>.json and teams/<id>.md from the published copy",
+        description=(
+            "Write report/index.html (a self-contained page: opens offline), "
+            "services/<service_id>.json and teams/<team_id>.md from the published copy."
+        ),
+    )
+    report.add_argument(
+        "--out", metavar="DIR", help="write under DIR (default: the published folder)"
+    )
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dagster_project.cli import EXIT_FAILED, EXIT_OK, load_cli_config
+    from dagster_project.report.outputs import write_outputs
+
+    config = load_cli_config(args)
+    outputs = write_outputs(config, out_dir=Path(args.out).resolve() if args.out else None)
+    print(f"Report:   {outputs.report}")
+    if outputs.services:
+        print(f"Services: {len(outputs.services)} files in {outputs.services[0].parent}")
+    if outputs.teams:
+        print(f"Teams:    {len(outputs.teams)} files in {outputs.teams[0].parent}")
+    for section in outputs.unavailable:
+        print(f"Section {section}: not available (see the page for why)")
+    if not outputs.missing:
+        return EXIT_OK
+    print("\nThe report was written, but the published copy lacks:", file=sys.stderr)
+    for name, reason in sorted(outputs.missing.items()):
+        print(f"  - {name}: {reason}", file=sys.stderr)
+    return EXIT_FAILED

@@ -1,0 +1,229 @@
+"""BI access: what Superset or any SQLAlchemy tool does (duckdb-engine, read-only URL),
+against the published copy, including while a writer is publishing or a nightly run writes.
+
+A BI tool lists schemas and views, reads columns, runs queries; each query on a new
+connection (NullPool, as the README advises) so it sees the newest complete copy.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from tests.conftest import REPO, SMALL_ORG_END, STATURE, make_workspace
+from tests.test_report import AS_OF, VIEW_NAMES, published_copy
+
+
+def engine_for(database: Path) -> sa.Engine:
+    """The URL the README gives Superset: read-only, one connection per query."""
+    return sa.create_engine(f"duckdb:///{database}?access_mode=read_only", poolclass=NullPool)
+
+
+def test_a_bi_tool_lists_and_queries_the_reporting_views(tmp_path):
+    _, _, report = published_copy(tmp_path)
+    with duckdb.connect(str(report.database), read_only=True) as direct:
+        expected = {
+            n: direct.execute(f"select count(*) from {n}").fetchone()[0] for n in VIEW_NAMES
+        }
+    engine = engine_for(report.database)
+    inspector = sa.inspect(engine)
+    assert "stature.reporting" in inspector.get_schema_names()
+    assert [f"reporting.{v}" for v in inspector.get_view_names(schema="reporting")] == VIEW_NAMES
+    with engine.connect() as con:
+        counts = {
+            n: con.execute(sa.text(f"select count(*) from {n}")).scalar_one() for n in VIEW_NAMES
+        }
+        assert counts == expected
+        rate = con.execute(
+            sa.text(
+                "select pass_rate from reporting.scorecard_pass_rates where as_of = :as_of "
+                "and scorecard = 'engineering_maturity' and scope = 'org'"
+            ),
+            {"as_of": AS_OF},
+        ).scalar_one()
+        assert rate == 0.5
+        trend = con.execute(
+            sa.text(
+                "select period_label, deployments from reporting.dora_trends "
+                "where entity_id = 'alpha' and period_grain = 'quarter' order by period_start"
+            )
+        ).all()
+        assert [tuple(r) for r in trend][-2:] == [("2026-Q3", 22), ("2026-Q4", 24)]
+    engine.dispose()
+
+
+def test_a_bi_tool_reads_the_columns_of_a_view(tmp_path):
+    _, _, report = published_copy(tmp_path)
+    columns = sa.inspect(engine_for(report.database)).get_columns(
+        "maturity_distribution", schema="reporting"
+    )
+    assert [c["name"] for c in columns] == [
+        "quarter",
+        "quarter_start",
+        "as_of",
+        "is_closed",
+        "entity_type",
+        "level",
+        "level_name",
+        "entities",
+        "total_entities",
+        "share",
+    ]
+
+
+def test_the_read_only_url_refuses_writes(tmp_path):
+    _, _, report = published_copy(tmp_path)
+    engine = engine_for(report.database)
+    with engine.connect() as con, pytest.raises(sa.exc.DBAPIError, match="read-only"):
+        con.execute(sa.text("create table reporting.scratch as select 1 as x"))
+    with duckdb.connect(str(report.database), read_only=True) as direct:
+        assert direct.execute(
+            "select count(*) from duckdb_tables() where table_name = 'scratch'"
+        ).fetchone() == (0,)
+
+
+# A writer that holds the warehouse, adds a day of check results, re-creates the views and
+# publishes, ten times over: publish run_id `writer-<i>` always has 14 * i more results.
+WRITER = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    import duckdb
+    from dagster_project.config import load_config
+    from dagster_project.publish import publish
+    from dagster_project.report.views import create_reporting_views
+
+    warehouse, config_path = sys.argv[1], sys.argv[2]
+    config = load_config(config_path)
+    for i in range(1, 11):
+        with duckdb.connect(warehouse) as con:
+            con.execute(
+                "insert into scorecards.check_results select as_of + ?, * exclude (as_of) "
+                "from scorecards.check_results where as_of = '2026-11-15'",
+                [i],
+            )
+            create_reporting_views(con, config)
+        publish(warehouse, config.published_path, run_id=f"writer-{i}")
+    """
+)
+
+
+def test_queries_keep_working_while_a_writer_publishes(tmp_path):
+    config, _, report = published_copy(tmp_path)
+    base = 14 * 8 + 14  # 8 earlier evaluations and 2026-11-15, 14 results each
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(tmp_path / "warehouse.duckdb"),
+            str(tmp_path / "stature.yml"),
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    engine = engine_for(report.database)
+    seen: dict[str, int] = {}
+    errors: list[BaseException] = []
+    reads = 0
+    while writer.poll() is None or reads == 0:
+        try:
+            with engine.connect() as con:
+                run_id = con.execute(
+                    sa.text("select run_id from _stature.publish_info")
+                ).scalar_one()
+                results = con.execute(
+                    sa.text("select count(*) from scorecards.check_results")
+                ).scalar_one()
+                evaluations = con.execute(
+                    sa.text("select count(distinct as_of) from reporting.scorecard_pass_rates")
+                ).scalar_one()
+            seen[run_id] = results
+            reads += 1
+            # one consistent copy per connection: results and views agree with its run
+            i = 0 if run_id == "run-1" else int(run_id.removeprefix("writer-"))
+            assert (results, evaluations) == (base + 14 * i, 9 + i)
+        except AssertionError:
+            raise
+        except BaseException as exc:  # any failure to read is the finding
+            errors.append(exc)
+        time.sleep(0.02)
+    assert writer.wait() == 0, writer.stderr.read()
+    assert errors == []
+    assert len(seen) >= 3, seen  # the copy was swapped under the reader, several times
+    with engine.connect() as con:
+        assert con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one() == (
+            "writer-10"
+        )
+    engine.dispose()
+    assert config.published_path == report.database.parent
+
+
+@pytest.mark.slow
+def test_a_bi_tool_reads_the_views_while_a_nightly_run_writes(tmp_path_factory, small_org):
+    ws = make_workspace(tmp_path_factory.mktemp("bi-e2e"), small_org)
+    first = ws.stature("run", "--as-of", SMALL_ORG_END.isoformat())
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    engine = engine_for(ws.published / "stature.duckdb")
+    with engine.connect() as con:
+        first_run = con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one()
+        views = sa.inspect(con).get_view_names(schema="reporting")
+    assert [f"reporting.{v}" for v in views] == VIEW_NAMES
+
+    env = {**os.environ, "DAGSTER_HOME": str(ws.root / "dagster_home")}
+    env.pop("STATURE_WAREHOUSE", None)
+    nightly = subprocess.Popen(
+        [str(STATURE), "run", "--as-of", SMALL_ORG_END.isoformat(), "--config", str(ws.config)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stderr: list[str] = []
+    drain = threading.Thread(target=lambda: stderr.append(nightly.stderr.read()))
+    drain.start()
+    errors: list[BaseException] = []
+    runs: set[str] = set()
+    reads = 0
+    while nightly.poll() is None:
+        try:
+            with engine.connect() as con:
+                runs.add(
+                    con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one()
+                )
+                for name in VIEW_NAMES:
+                    con.execute(sa.text(f"select * from {name} limit 5")).all()
+                quarters = con.execute(
+                    sa.text(
+                        "select count(distinct period_label) from reporting.dora_trends "
+                        "where period_grain = 'quarter' and entity_type = 'org'"
+                    )
+                ).scalar_one()
+                assert quarters >= 8
+            reads += 1
+        except AssertionError:
+            raise
+        except BaseException as exc:  # any failure to read is the finding
+            errors.append(exc)
+        time.sleep(0.2)
+    drain.join()
+    assert nightly.returncode == 0, "".join(stderr)[-4000:]
+    assert errors == []
+    assert reads > 10
+    assert first_run in runs
+    with engine.connect() as con:
+        assert con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one() != (
+            first_run
+        )
+    engine.dispose()

@@ -1,0 +1,46 @@
+"""The Dagster Definitions load, show the whole lineage, and schedule the nightly job."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.definitions import NIGHTLY, build_definitions
+from tests.conftest import REPO
+
+
+def test_definitions_load_with_the_whole_lineage():
+    defs = build_definitions(config_path=str(REPO / "stature.yml"))
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for expected in (
+        "raw_github/pulls",
+        "raw_pagerduty/incidents",
+        "raw_catalog/entities",
+        "marts/fct_deployments",
+        "marts/dora_metrics",
+        "published/stature",
+    ):
+        assert expected in keys, expected
+    assert any(k.startswith("scorecards/") for k in keys)
+
+    # dbt staging reads what ingestion lands: the keys link without glue code
+    upstream = {
+        p.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if key.path[0] == "staging"
+        for p in graph.get(key).parent_keys
+    }
+    assert "raw_github/pulls" in upstream
+    # publish comes after everything else
+    published = graph.get(dg.AssetKey(["published", "stature"]))
+    assert dg.AssetKey(["marts", "dora_metrics"]) in published.parent_keys
+
+
+def test_the_nightly_schedule_runs_at_two_in_the_org_timezone():
+    defs = build_definitions(config_path=str(REPO / "stature.yml"))
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Berlin"
+    assert schedule.job_name == NIGHTLY
+    job = defs.resolve_job_def(NIGHTLY)
+    assert job.partitions_def is not None

@@ -1,0 +1,156 @@
+"""The leaders' notebook run as a leader runs it: a real Jupyter kernel (nbclient) executes
+every cell against a published copy, and every figure it draws is checked for data.
+
+Quick tests use the hand-made warehouse of tests/test_report.py (figures known by heart);
+the slow one runs the real nightly job on the generated sample org.
+"""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from tests.conftest import REPO, SMALL_ORG_END, make_workspace
+from tests.test_report import QUARTERS, published_copy
+
+NOTEBOOK = REPO / "notebooks" / "leaders.ipynb"
+
+# Appended to a copy of the notebook: what each figure drew, per axes (line lengths, bars
+# with a size), so "every figure has data" is a fact, not a picture.
+FIGURE_PROBE = """
+import json as _json
+
+
+def _probe(fig):
+    return [
+        {
+            "title": ax.get_title(),
+            "lines": sorted(len(line.get_xdata()) for line in ax.get_lines()),
+            "bars": sum(1 for p in ax.patches if p.get_width() > 0 and p.get_height() > 0),
+        }
+        for ax in fig.axes
+    ]
+
+
+print("FIGURES " + _json.dumps({name: _probe(fig) for name, fig in figures.items()}))
+"""
+
+
+def run_notebook(published_database, monkeypatch) -> tuple[nbformat.NotebookNode, dict]:
+    """Execute a copy of the notebook in a real kernel; returns it and the figure probe."""
+    monkeypatch.setenv("STATURE_PUBLISHED", str(published_database))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(FIGURE_PROBE))
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
+    client.execute()
+    probe = notebook.cells[-1].outputs[0]["text"]
+    assert probe.startswith("FIGURES ")
+    return notebook, json.loads(probe.removeprefix("FIGURES "))
+
+
+def outputs_of(notebook: nbformat.NotebookNode) -> tuple[str, int, list[str]]:
+    """(all printed text, how many PNG figures were shown, error names)."""
+    text, images, errors = [], 0, []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream":
+                text.append(output["text"])
+            elif output["output_type"] == "error":
+                errors.append(output["ename"])
+            elif "image/png" in output.get("data", {}):
+                images += 1
+    return "".join(text), images, errors
+
+
+def test_the_notebook_is_stored_without_outputs():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+def test_every_cell_runs_and_every_figure_has_data(tmp_path, monkeypatch):
+    _, _, report = published_copy(tmp_path)
+    notebook, figures = run_notebook(report.database, monkeypatch)
+    text, images, errors = outputs_of(notebook)
+    assert errors == []
+    assert images == 4
+    quarters = len(QUARTERS)
+    # each DORA chart: Alpha Team, Beta Team and the org, 8 quarters each
+    assert figures["dora_trends"] == [
+        {"title": title, "lines": [quarters] * 3, "bars": 0}
+        for title in (
+            "Deployment frequency (per week)",
+            "Lead time for changes, p50 (hours)",
+            "Change failure rate (%)",
+            "Failed deployment recovery, p50 (hours)",
+        )
+    ]
+    # one bar segment per level with services, quarter by quarter (1+1+2+2+2+3+2+3)
+    assert figures["maturity_distribution"] == [
+        {"title": "Services per maturity level", "lines": [], "bars": 16}
+    ]
+    # security: beta has a pass rate only in 2026-Q1..Q3 (in Q4 its one check is exempt)
+    assert figures["scorecard_pass_rates"] == [
+        {"title": "engineering_maturity: pass rate (%)", "lines": [8, 8, 8], "bars": 2},
+        {"title": "security: pass rate (%)", "lines": [3, 8, 8], "bars": 2},
+    ]
+    # the org's four measures (the team's is in the table below it); the target is the line
+    assert figures["balanced_scorecard"] == [
+        {"title": "Balanced scorecard, 2026-Q3 (Acme Test)", "lines": [2], "bars": 4}
+    ]
+    assert "Figures up to:  2026-11-15" in text
+    assert "Into 2026-Q4: 1 down, 3 same" in text
+    assert "3 red checks out of 12 at 2026-11-15" in text
+    assert "Status of each measure by team:" in text
+
+
+def test_the_notebook_skips_what_the_published_copy_lacks(tmp_path, monkeypatch):
+    _, _, report = published_copy(
+        tmp_path, check_results=False, maturity=False, balanced_scorecard=False
+    )
+    notebook, figures = run_notebook(report.database, monkeypatch)
+    text, images, errors = outputs_of(notebook)
+    assert errors == [] and images == 1
+    assert list(figures) == ["dora_trends"]
+    for view in ("maturity_distribution", "scorecard_pass_rates", "balanced_scorecard"):
+        assert f"reporting.{view} is not in the published copy yet" in text
+    assert "Figures up to:  2026-11-14" in text  # the last deployment
+
+
+def test_without_a_published_copy_the_first_cell_says_what_to_do(tmp_path, monkeypatch):
+    missing = tmp_path / "published" / "stature.duckdb"
+    with pytest.raises(CellExecutionError) as failure:
+        run_notebook(missing, monkeypatch)
+    assert f"No published copy at {missing}: run `make demo`" in str(failure.value)
+
+
+@pytest.mark.slow
+def test_the_notebook_on_the_sample_org_shows_eight_quarters_of_history(
+    tmp_path_factory, small_org, monkeypatch
+):
+    ws = make_workspace(tmp_path_factory.mktemp("notebook-e2e"), small_org)
+    result = ws.stature("run", "--as-of", SMALL_ORG_END.isoformat())
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    notebook, figures = run_notebook(ws.published / "stature.duckdb", monkeypatch)
+    text, images, errors = outputs_of(notebook)
+    assert errors == []
+    assert set(figures) >= {"dora_trends", "maturity_distribution", "scorecard_pass_rates"}
+    assert images == len(figures)
+    for name, axes in figures.items():
+        for ax in axes:
+            assert ax["bars"] > 0 or any(ax["lines"]), (name, ax)
+    for ax in figures["dora_trends"]:
+        # every team and the org: at least 8 quarters each
+        assert len(ax["lines"]) >= 5 and min(ax["lines"]) >= 8, ax
+    assert f"Figures up to:  {SMALL_ORG_END}" in text

@@ -1,0 +1,1678 @@
+"""The leaders' view: reporting views, the HTML report (rendered in headless Chromium), the
+per-service JSON and per-team Markdown, the `stature report` verb and the Dagster assets.
+
+Quick tests run on a hand-made warehouse shaped like the public tables (DESIGN "Public
+tables"), small enough to work the expected figures out by hand. The slow ones run the real
+nightly job on the generated sample org once for the module.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from dagster_project.cli import main as cli_main
+from dagster_project.config import load_config
+from dagster_project.publish import publish
+from dagster_project.report import svg
+from dagster_project.report.html import DASH, SECTIONS, STATUS_LABEL, fmt_rate
+from dagster_project.report.outputs import write_outputs
+from dagster_project.report.views import create_reporting_views, fiscal_quarter
+from tests.conftest import SMALL_ORG_END, Workspace, make_workspace
+
+# --- A warehouse shaped like the public tables, with figures worked out by hand -------------
+
+AS_OF = dt.date(2026, 11, 15)
+QUARTERS = [
+    (f"{year}-Q{q}", dt.date(year, 3 * q - 2, 1)) for year in (2025, 2026) for q in (1, 2, 3, 4)
+]
+# The closed quarters' last evaluation dates (2025-Q1 .. 2026-Q3)
+QUARTER_ENDS = [
+    dt.date(2025, 3, 31),
+    dt.date(2025, 6, 30),
+    dt.date(2025, 9, 30),
+    dt.date(2025, 12, 31),
+    dt.date(2026, 3, 31),
+    dt.date(2026, 6, 30),
+    dt.date(2026, 9, 30),
+]
+TEAMS = [("alpha", "Alpha Team"), ("beta", "Beta Team")]
+# (service_id, name, current team, tier, lifecycle); `jobs` moved from alpha to beta on
+# 2026-01-01, so before then its results count for alpha.
+SERVICES = [
+    ("api", "API", "alpha", "tier-1", "production"),
+    ("web", "Web", "alpha", "tier-2", "production"),
+    ("jobs", "Jobs", "beta", "tier-2", "production"),
+]
+REORG = dt.date(2026, 1, 1)
+# rule_id -> (scorecard, level, entity, rollout)
+RULES = {
+    "has_runbook": ("engineering_maturity", 2, "service", "enforced"),
+    "deploys_weekly": ("engineering_maturity", 3, "service", "enforced"),
+    "preview_rule": ("engineering_maturity", 4, "service", "shadow"),
+    "team_oncall": ("engineering_maturity", 2, "team", "enforced"),
+    "sec_scan": ("security", 4, "service", "enforced"),
+}
+# The latest evaluation, as_of 2026-11-15: (rule, entity) -> (status, value)
+LATEST = {
+    ("has_runbook", "api"): ("pass", 1.0),
+    ("deploys_weekly", "api"): ("pass", 2.5),
+    ("preview_rule", "api"): ("fail", 0.0),
+    ("sec_scan", "api"): ("fail", 0.0),
+    ("has_runbook", "web"): ("fail", 0.0),
+    ("deploys_weekly", "web"): ("fail", 0.1),
+    ("preview_rule", "web"): ("pass", 1.0),
+    ("sec_scan", "web"): ("not_applicable", None),
+    ("has_runbook", "jobs"): ("pass", 1.0),
+    ("deploys_weekly", "jobs"): ("warn", 0.5),
+    ("preview_rule", "jobs"): ("fail", 0.0),
+    ("sec_scan", "jobs"): ("exempt", None),
+    ("team_oncall", "alpha"): ("pass", 1.0),
+    ("team_oncall", "beta"): ("not_reported", None),
+}
+THRESHOLDS = {
+    "has_runbook": "pass == 1",
+    "deploys_weekly": "pass >= 1; warn >= 0.25",
+    "preview_rule": "pass == 1",
+    "team_oncall": "pass == 1",
+    "sec_scan": "pass == 1",
+}
+
+
+def _history_status(rule: str, entity: str, i: int) -> tuple[str, float | None]:
+    """Statuses of earlier evaluations (quarter index i = 0 for 2025-Q1)."""
+    passing = {
+        ("has_runbook", "api"): True,
+        ("has_runbook", "web"): i >= 3,
+        ("has_runbook", "jobs"): i >= 5,
+        ("deploys_weekly", "api"): i >= 2,
+        ("team_oncall", "alpha"): True,
+        ("sec_scan", "api"): True,
+    }.get((rule, entity))
+    if (rule, entity) == ("deploys_weekly", "web"):
+        return "warn", 0.5
+    if (rule, entity) == ("sec_scan", "web"):
+        return "not_applicable", None
+    return ("pass", 1.0) if passing else ("fail", 0.0)
+
+
+# Maturity per quarter (2025-Q1 .. 2026-Q4); `newsvc` first appears in 2026-Q3.
+LEVELS = {
+    "api": [1, 1, 2, 2, 2, 3, 3, 3],
+    "web": [1, 1, 1, 2, 2, 2, 2, 1],
+    "jobs": [1, 1, 1, 1, 1, 1, 2, 2],
+    "newsvc": [None] * 6 + [2, 2],
+}
+BLOCKERS = {"api": ["sec_scan"], "web": ["has_runbook"], "jobs": ["perf_budget"], "newsvc": []}
+LADDER = ["Ad hoc", "Defined", "Measured", "Embedded", "Systemic"]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    return dt.date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def _dora_rows():
+    """Quarterly DORA for services, teams and the org; monthly and weekly for the org."""
+    rows = []
+    for i, (label, start) in enumerate(QUARTERS):
+        team_values = {
+            "alpha": (10 + 2 * i, 48.0 - 4 * i, 0.2 - 0.02 * i, 10.0 - i),
+            "beta": (20 - i, 24.0 + 2 * i, 0.1, 5.0),
+        }
+        for team, (deploys, lead, cfr, recovery) in team_values.items():
+            rows.append(("quarter", start, label, "team", team, deploys, lead, cfr, recovery))
+        total = sum(v[0] for v in team_values.values())
+        rows.append(("quarter", start, label, "org", "org", total, 36.0, 0.15, 7.0))
+        for service, share in (("api", 2), ("web", 2), ("jobs", 1)):
+            owner = "alpha" if service != "jobs" else "beta"
+            deploys, lead, cfr, recovery = team_values[owner]
+            rows.append(
+                ("quarter", start, label, "service", service, deploys // share, lead, cfr, recovery)
+            )
+    for month in (9, 10, 11):
+        start = dt.date(2026, month, 1)
+        rows.append(("month", start, f"2026-{month:02d}", "org", "org", 10, 30.0, 0.1, 6.0))
+    rows.append(("week", dt.date(2026, 11, 9), "2026-W46", "org", "org", 3, 20.0, 0.0, None))
+    return rows
+
+
+def build_contract_warehouse(
+    path: Path,
+    *,
+    marts: bool = True,
+    check_results: bool = True,
+    maturity: bool = True,
+    balanced_scorecard: bool = True,
+) -> Path:
+    """A warehouse file with the public tables (or some of them), filled by hand."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists scorecards")
+        if marts:
+            con.execute(
+                "create or replace table marts.dim_teams "
+                "(team_id varchar, name varchar, service_count integer)"
+            )
+            for team_id, name in TEAMS:
+                count = sum(1 for s in SERVICES if s[2] == team_id)
+                con.execute("insert into marts.dim_teams values (?, ?, ?)", [team_id, name, count])
+            con.execute(
+                "create or replace table marts.dim_services (service_id varchar, name varchar, "
+                "team_id varchar, tier varchar, lifecycle varchar, repo varchar)"
+            )
+            for service in SERVICES:
+                con.execute(
+                    "insert into marts.dim_services values (?, ?, ?, ?, ?, ?)",
+                    [*service, f"acme/{service[0]}"],
+                )
+            con.execute(
+                "create or replace table marts.dim_service_teams "
+                "(service_id varchar, team_id varchar, valid_from date, valid_to date)"
+            )
+            con.executemany(
+                "insert into marts.dim_service_teams values (?, ?, ?, ?)",
+                [
+                    ("api", "alpha", dt.date(1970, 1, 1), None),
+                    ("web", "alpha", dt.date(1970, 1, 1), None),
+                    ("jobs", "alpha", dt.date(1970, 1, 1), REORG),
+                    ("jobs", "beta", REORG, None),
+                ],
+            )
+            con.execute(
+                """
+                create or replace table marts.dora_metrics (
+                    period_grain varchar, period_start date, period_end date,
+                    period_label varchar, entity_type varchar, entity_id varchar,
+                    deployments bigint, deploy_days bigint, deployment_frequency double,
+                    lead_time_sample_size bigint, lead_time_p50_hours double,
+                    lead_time_p75_hours double, lead_time_p90_hours double,
+                    failed_deployments bigint, change_failure_rate double,
+                    recovery_sample_size bigint, recovery_time_p50_hours double,
+                    rework_deployments bigint, rework_rate double, incidents bigint,
+                    restore_time_p50_hours double, changes_deployed bigint,
+                    linkage_coverage double, deployment_frequency_tier varchar,
+                    lead_time_tier varchar, change_failure_rate_tier varchar,
+                    recovery_time_tier varchar, rework_rate_tier varchar,
+                    benchmark_edition varchar
+                )
+                """
+            )
+            for grain, start, label, etype, eid, deploys, lead, cfr, recovery in _dora_rows():
+                end = {
+                    "quarter": _add_months(start, 3),
+                    "month": _add_months(start, 1),
+                    "week": start + dt.timedelta(days=7),
+                }[grain] - dt.timedelta(days=1)
+                days = (end - start).days + 1
+                failed = round(deploys * cfr)
+                con.execute(
+                    "insert into marts.dora_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        grain,
+                        start,
+                        end,
+                        label,
+                        etype,
+                        eid,
+                        deploys,
+                        min(deploys, days),
+                        deploys / (days / 7),
+                        deploys * 2,
+                        lead,
+                        lead * 1.5,
+                        lead * 2,
+                        failed,
+                        cfr,
+                        failed,
+                        recovery,
+                        round(deploys * 0.05),
+                        0.05,
+                        failed,
+                        recovery,
+                        deploys * 2,
+                        1.0,
+                        "high",
+                        "high" if lead < 168 else "medium",
+                        "elite" if cfr <= 0.15 else "high",
+                        "high",
+                        "elite",
+                        "2023",
+                    ],
+                )
+            con.execute(
+                "create or replace table marts.fct_deployments (deployment_id varchar, "
+                "service_id varchar, deployed_at timestamptz)"
+            )
+            con.execute(
+                "insert into marts.fct_deployments values "
+                "('d1', 'api', '2026-11-14 16:30:00+00'), ('d2', 'jobs', '2026-11-02 09:00:00+00')"
+            )
+            con.execute(
+                "create or replace table marts.bsc_measures (period varchar, entity_type varchar,"
+                " entity_id varchar, perspective varchar, measure_id varchar, value double, "
+                "unit varchar)"
+            )
+        if check_results:
+            con.execute(
+                """
+                create or replace table scorecards.check_results (
+                    as_of date, rule_id varchar, rule_version varchar, scorecard varchar,
+                    level integer, entity_type varchar, entity_id varchar, status varchar,
+                    value double, threshold varchar, note varchar, evidence_url varchar,
+                    rollout varchar, evaluated_at timestamptz, run_id varchar
+                )
+                """
+            )
+            evaluations = [(d, i) for i, d in enumerate(QUARTER_ENDS)]
+            evaluations.append((dt.date(2026, 11, 14), 7))
+            rows = []
+            for as_of, i in evaluations:
+                for rule, (scorecard, level, entity, _) in RULES.items():
+                    entities = (
+                        [s[0] for s in SERVICES] if entity == "service" else ["alpha", "beta"]
+                    )
+                    for eid in entities:
+                        status, value = _history_status(rule, eid, i)
+                        rows.append((as_of, rule, scorecard, level, entity, eid, status, value))
+            for (rule, eid), (status, value) in LATEST.items():
+                scorecard, level, entity, _ = RULES[rule]
+                rows.append((AS_OF, rule, scorecard, level, entity, eid, status, value))
+            for as_of, rule, scorecard, level, entity, eid, status, value in rows:
+                con.execute(
+                    "insert into scorecards.check_results values "
+                    "(?, ?, 'v1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'run-1')",
+                    [
+                        as_of,
+                        rule,
+                        scorecard,
+                        level,
+                        entity,
+                        eid,
+                        status,
+                        value,
+                        THRESHOLDS[rule],
+                        f"{rule} on {eid}",
+                        f"https://ci.example/{eid}/{rule}" if status == "fail" else None,
+                        RULES[rule][3],
+                        dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
+                    ],
+                )
+        if maturity:
+            con.execute(
+                """
+                create or replace table scorecards.maturity_snapshots (
+                    quarter varchar, quarter_start date, entity_type varchar, entity_id varchar,
+                    team_id varchar, level integer, level_name varchar, pass_count integer,
+                    fail_count integer, blockers varchar[], ruleset_version varchar,
+                    as_of date, computed_at timestamptz
+                )
+                """
+            )
+            for i, (label, start) in enumerate(QUARTERS):
+                as_of = QUARTER_ENDS[i] if i < len(QUARTER_ENDS) else AS_OF
+                for service, levels in LEVELS.items():
+                    level = levels[i]
+                    if level is None:
+                        continue
+                    team = "beta" if service == "jobs" and start >= REORG else "alpha"
+                    if service == "newsvc":
+                        team = "beta"
+                    con.execute(
+                        "insert into scorecards.maturity_snapshots values "
+                        "(?, ?, 'service', ?, ?, ?, ?, 0, 0, ?, 'rs1', ?, ?)",
+                        [
+                            label,
+                            start,
+                            service,
+                            team,
+                            level,
+                            LADDER[level - 1],
+                            BLOCKERS[service] if i == 7 else [],
+                            as_of,
+                            dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
+                        ],
+                    )
+                con.execute(
+                    "insert into scorecards.maturity_snapshots values "
+                    "(?, ?, 'team', 'alpha', 'alpha', 2, 'Defined', 0, 0, [], 'rs1', ?, ?)",
+                    [label, start, as_of, dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC)],
+                )
+        if balanced_scorecard:
+            con.execute(
+                """
+                create or replace table scorecards.balanced_scorecard (
+                    period varchar, period_start date, period_end date, entity_type varchar,
+                    entity_id varchar, perspective varchar, objective varchar,
+                    measure_id varchar, title varchar, value double, unit varchar,
+                    target double, direction varchar, yellow_band double, yellow_limit double,
+                    status varchar, previous_value double, trend varchar, owner varchar,
+                    indicator varchar, value_source varchar, rule_version varchar,
+                    as_of date, computed_at timestamptz
+                )
+                """
+            )
+            # (perspective, measure, title, value, target, direction, status, trend, owner,
+            #  indicator, unit)
+            measures = [
+                ("Business Value", "revenue_per_engineer", "Revenue per engineer", 210.0, 200.0,
+                 "higher_is_better", "green", "up", "cfo", "lagging", "kEUR"),
+                ("Customer Outcomes", "availability", "Availability", 0.998, 0.999,
+                 "higher_is_better", "yellow", "flat", "sre", "lagging", "ratio"),
+                ("Engineering Excellence", "lead_time_days", "Lead time", 2.0, 1.0,
+                 "lower_is_better", "red", "down", "vpe", "leading", "days"),
+                ("Team Capability", "enps", "eNPS", 30.0, 20.0, "higher_is_better", "green", "up",
+                 "hr", "leading", "score"),
+            ]  # fmt: skip
+            periods = [
+                ("2026-Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), 0.9),
+                ("2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), 1.0),
+            ]
+            for period, start, end, factor in periods:
+                for perspective, measure, title, value, target, direction, *rest in measures:
+                    status, trend, owner, indicator, unit = rest
+                    con.execute(
+                        "insert into scorecards.balanced_scorecard values (?, ?, ?, 'org', "
+                        "'org', ?, ?, ?, ?, ?, ?, ?, ?, 0.1, null, ?, ?, ?, ?, ?, 'rule', 'v1', "
+                        "?, now())",
+                        [period, start, end, perspective, f"{measure} objective", measure,
+                         title, value * factor, unit, target, direction, status, value * 0.9,
+                         trend, owner, indicator, end],
+                    )  # fmt: skip
+            con.execute(
+                "insert into scorecards.balanced_scorecard values ('2026-Q3', '2026-07-01', "
+                "'2026-09-30', 'team', 'alpha', 'Engineering Excellence', 'flow', "
+                "'deploys_per_week', 'Deploys per week', 1.5, 'deploys/week', 2.0, "
+                "'higher_is_better', 0.1, null, 'yellow', 1.2, 'up', 'alpha-lead', 'leading', "
+                "'rule', 'v1', '2026-09-30', now())"
+            )
+    return path
+
+
+# --- Headless Chromium through the DevTools protocol over a pipe ----------------------------
+#
+# `--remote-debugging-pipe` speaks CDP on file descriptors 3 (commands in) and 4 (events and
+# replies out), NUL-separated JSON: no port, no websocket library, nothing to race for. The
+# test sees every console message, uncaught exception, log entry and network request of the
+# page, and takes the screenshot through the same channel.
+
+CHROMIUM = Path("/usr/bin/chromium")
+# What a closed network needs: no background fetches, no component updates, and every host
+# name resolves to nothing at once instead of waiting for a DNS timeout.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--remote-debugging-pipe",
+)
+
+
+@dataclass
+class PageVisit:
+    """What a page did while it loaded in Chromium."""
+
+    url: str
+    events: list[dict]
+    screenshot: bytes
+
+    def params(self, method: str) -> list[dict]:
+        return [e["params"] for e in self.events if e.get("method") == method]
+
+    @property
+    def console_errors(self) -> list[str]:
+        errors = [
+            " ".join(str(a.get("value", a.get("description", ""))) for a in p["args"])
+            for p in self.params("Runtime.consoleAPICalled")
+            if p["type"] in ("error", "assert")
+        ]
+        errors += [
+            p["exceptionDetails"].get("exception", {}).get("description")
+            or p["exceptionDetails"]["text"]
+            for p in self.params("Runtime.exceptionThrown")
+        ]
+        errors += [
+            f"{p['entry']['source']}: {p['entry']['text']}"
+            for p in self.params("Log.entryAdded")
+            if p["entry"]["level"] == "error"
+        ]
+        return errors
+
+    @property
+    def requested_urls(self) -> list[str]:
+        return [p["request"]["url"] for p in self.params("Network.requestWillBeSent")]
+
+
+# Chromium reads commands on fd 3 and writes on fd 4. The pipe ends arrive under whatever
+# numbers they have here; move them above 9 first, so neither overwrites the other, then
+# onto 3 and 4, and become Chromium.
+_PIPE_LAUNCHER = """
+import fcntl, os, sys
+ends = [fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]]
+for fd in sys.argv[1:3]:
+    os.close(int(fd))
+for target, fd in zip((3, 4), ends):
+    os.dup2(fd, target)
+    os.close(fd)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+class Chromium:
+    """One headless Chromium driven over `--remote-debugging-pipe`."""
+
+    def __init__(self, profile_dir: Path, *, executable: Path = CHROMIUM) -> None:
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _PIPE_LAUNCHER,
+                str(to_browser_r),
+                str(from_browser_w),
+                str(executable),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile_dir}",
+                "about:blank",
+            ],
+            pass_fds=(to_browser_r, from_browser_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self.events: list[dict] = []
+        self._replies: dict[int, dict] = {}
+        self._cond = threading.Condition()
+        self._next_id = 0
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            chunk = os.read(self._from_browser, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\0")
+            for raw in messages:
+                message = json.loads(raw)
+                with self._cond:
+                    if "id" in message:
+                        self._replies[message["id"]] = message
+                    else:
+                        self.events.append(message)
+                    self._cond.notify_all()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def command(
+        self,
+        method: str,
+        params: dict | None = None,
+        *,
+        session: str | None = None,
+        timeout: float = 30,
+    ) -> dict:
+        with self._cond:
+            self._next_id += 1
+            ident = self._next_id
+        message = {"id": ident, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        try:
+            os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            raise RuntimeError(f"Chromium is gone, cannot send {method}{self._why()}") from None
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while ident not in self._replies:
+                left = deadline - time.monotonic()
+                if self._closed or left <= 0:
+                    raise RuntimeError(f"no reply to {method} from Chromium{self._why()}")
+                self._cond.wait(left)
+            reply = self._replies.pop(ident)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    def _why(self) -> str:
+        """Chromium's own last words, when it has exited."""
+        if self.process.poll() is None:
+            return ""
+        tail = self.process.stderr.read().decode(errors="replace")[-2000:]
+        return f" (exit status {self.process.returncode}): {tail}"
+
+    def wait_for(self, method: str, session: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events:
+                    if event.get("method") == method and event.get("sessionId") == session:
+                        return event
+                left = deadline - time.monotonic()
+                if self._closed or left <= 0:
+                    raise RuntimeError(f"Chromium never sent {method}")
+                self._cond.wait(left)
+
+    def visit(self, url: str, *, width: int = 1400, height: int = 900) -> tuple[PageVisit, str]:
+        """Open `url` in a new tab, wait for it to load, take a full-page screenshot."""
+        target = self.command("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.command("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.command(f"{domain}.enable", session=session)
+        self.command(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        self.command("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        # one frame after load, so layout and any script have run
+        self.evaluate(session, "new Promise(r => requestAnimationFrame(() => r(true)))")
+        size = self.command("Page.getLayoutMetrics", session=session)["cssContentSize"]
+        shot = self.command(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+            },
+            session=session,
+            timeout=60,
+        )
+        with self._cond:
+            events = [e for e in self.events if e.get("sessionId") == session]
+        return PageVisit(url, events, base64.b64decode(shot["data"])), session
+
+    def evaluate(self, session: str, expression: str):
+        result = self.command(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            session=session,
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.command("Browser.close", timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._to_browser)
+        self._reader.join(timeout=5)
+        os.close(self._from_browser)
+
+
+# --- Workspaces: a published copy of the hand-made warehouse --------------------------------
+
+STRATEGY_LINKS = [
+    ("enps", "lead_time_days"),
+    ("lead_time_days", "availability"),
+    ("availability", "revenue_per_engineer"),
+]
+RULE_FILES = {
+    "engineering_maturity/has_runbook.sql": """/*---
+id: has_runbook
+title: Has a runbook
+scorecard: engineering_maturity
+level: 2
+owner: platform-team
+thresholds: {pass: "== 1"}
+unit: runbooks
+remediation: https://wiki.example/runbooks
+---*/
+select service_id, case when has_runbook then 1 else 0 end as value from marts.dim_services
+""",
+    "engineering_maturity/not_a_rule.sql": "select 1 as value\n",
+}
+
+
+def write_rules(root: Path) -> Path:
+    for name, text in RULE_FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def make_config(root: Path, *, strategy_map: bool = True) -> Path:
+    """A stature.yml for a workspace under `root` (what `stature report` reads)."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = {
+        "org": {"name": "Acme Test"},
+        "warehouse": str(root / "warehouse.duckdb"),
+        "published_dir": str(root / "published"),
+        "rules": {"dir": str(root / "rules")},
+    }
+    if strategy_map:
+        config["balanced_scorecard"] = {
+            "strategy_map": [{"cause": c, "effect": e} for c, e in STRATEGY_LINKS]
+        }
+    path = root / "stature.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
+    """Build the hand-made warehouse (or the parts asked for), create the reporting views,
+    publish it; returns (config, the views outcome, the publish report)."""
+    root.mkdir(parents=True, exist_ok=True)
+    warehouse = build_contract_warehouse(root / "warehouse.duckdb", **parts)
+    config = load_config(make_config(root, strategy_map=strategy_map))
+    with duckdb.connect(str(warehouse)) as con:
+        outcome = create_reporting_views(con, config, rules_dir=write_rules(root / "rules"))
+    report = publish(warehouse, root / "published", run_id="run-1")
+    return config, outcome, report
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """Every public table filled, published, with the report and portal files written."""
+    root = tmp_path_factory.mktemp("full")
+    config, outcome, report = published_copy(root)
+    outputs = write_outputs(config, generated_at=dt.datetime(2026, 11, 16, 3, tzinfo=dt.UTC))
+    return config, outcome, report, outputs
+
+
+def published_rows(report, sql: str) -> list[tuple]:
+    with duckdb.connect(str(report.database), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+# --- the reporting views -------------------------------------------------------------------
+
+VIEW_NAMES = [
+    "reporting.balanced_scorecard",
+    "reporting.dora_trends",
+    "reporting.maturity_distribution",
+    "reporting.maturity_movements",
+    "reporting.scorecard_pass_rates",
+    "reporting.service_maturity",
+    "reporting.service_standards",
+]
+
+
+@pytest.mark.parametrize(
+    ("day", "start_month", "label", "start"),
+    [
+        ("2026-11-15", 1, "2026-Q4", "2026-10-01"),
+        ("2026-01-01", 1, "2026-Q1", "2026-01-01"),
+        ("2026-11-15", 4, "2026-Q3", "2026-10-01"),
+        ("2027-02-10", 4, "2026-Q4", "2027-01-01"),
+        ("2026-04-01", 4, "2026-Q1", "2026-04-01"),
+        ("2026-03-31", 4, "2025-Q4", "2026-01-01"),
+    ],
+)
+def test_fiscal_quarters_follow_the_dbt_convention(day, start_month, label, start):
+    sql_label, sql_start = fiscal_quarter(f"date '{day}'", start_month)
+    with duckdb.connect() as con:
+        assert con.execute(f"select {sql_label}, {sql_start}").fetchone() == (
+            label,
+            dt.date.fromisoformat(start),
+        )
+
+
+def test_every_view_is_created_and_published(full):
+    _, outcome, report, _ = full
+    assert sorted(outcome.created) == VIEW_NAMES
+    assert outcome.skipped == {}
+    assert outcome.rule_catalog_rows == 1
+    assert report.views == VIEW_NAMES
+    assert report.tables["reporting.rule_catalog"] == 1
+
+
+def test_views_are_published_as_parquet_too(full):
+    _, _, report, _ = full
+    for name in VIEW_NAMES:
+        schema, view = name.split(".")
+        path = report.parquet_dir / schema / f"{view}.parquet"
+        assert path.exists(), f"{path} (publish writes Parquet for views too)"
+        rows = published_rows(report, f"select count(*) from {name}")[0][0]
+        assert pq.read_table(path).num_rows == rows
+
+
+def test_pass_rates_count_enforced_checks_for_the_team_that_owned_the_service(full):
+    _, _, report, _ = full
+    sql = """
+        select scope, team_id, team_name, entities, passed, warned, failed, not_reported,
+               errored, exempt, not_applicable, graded, round(pass_rate, 4)
+        from reporting.scorecard_pass_rates
+        where as_of = ? and scorecard = ?
+        order by scope, team_id
+    """
+    with duckdb.connect(str(report.database), read_only=True) as con:
+        latest = con.execute(sql, [AS_OF, "engineering_maturity"]).fetchall()
+        security = con.execute(sql, [AS_OF, "security"]).fetchall()
+        before_reorg = con.execute(sql, [dt.date(2025, 12, 31), "engineering_maturity"]).fetchall()
+        closes = con.execute(
+            "select distinct as_of, quarter, quarter_start, is_quarter_close "
+            "from reporting.scorecard_pass_rates where as_of >= '2026-09-30' order by as_of"
+        ).fetchall()
+    # shadow preview_rule is not counted: 8 enforced rows at the org
+    assert latest == [
+        ("org", None, "Acme Test", 5, 4, 1, 2, 1, 0, 0, 0, 8, 0.5),
+        ("team", "alpha", "Alpha Team", 3, 3, 0, 2, 0, 0, 0, 0, 5, 0.6),
+        ("team", "beta", "Beta Team", 2, 1, 1, 0, 1, 0, 0, 0, 3, 0.3333),
+    ]
+    assert security == [
+        ("org", None, "Acme Test", 3, 0, 0, 1, 0, 0, 1, 1, 1, 0.0),
+        ("team", "alpha", "Alpha Team", 2, 0, 0, 1, 0, 0, 0, 1, 1, 0.0),
+        ("team", "beta", "Beta Team", 1, 0, 0, 0, 0, 0, 1, 0, 0, None),
+    ]
+    # before the reorg (2026-01-01) jobs' results count for alpha
+    assert [(r[1], r[4], r[11]) for r in before_reorg] == [
+        (None, 4, 8),
+        ("alpha", 4, 7),
+        ("beta", 0, 1),
+    ]
+    assert closes == [
+        (dt.date(2026, 9, 30), "2026-Q3", dt.date(2026, 7, 1), True),
+        (dt.date(2026, 11, 14), "2026-Q4", dt.date(2026, 10, 1), False),
+        (dt.date(2026, 11, 15), "2026-Q4", dt.date(2026, 10, 1), True),
+    ]
+
+
+DORA_TRENDS_COLUMNS = [
+    "period_grain",
+    "period_start",
+    "period_end",
+    "period_label",
+    "entity_type",
+    "entity_id",
+    "entity_name",
+    "team_id",
+    "deployments",
+    "deploy_days",
+    "deployment_frequency",
+    "lead_time_sample_size",
+    "lead_time_p50_hours",
+    "lead_time_p75_hours",
+    "lead_time_p90_hours",
+    "failed_deployments",
+    "change_failure_rate",
+    "recovery_sample_size",
+    "recovery_time_p50_hours",
+    "rework_deployments",
+    "rework_rate",
+    "incidents",
+    "restore_time_p50_hours",
+    "linkage_coverage",
+    "deployment_frequency_tier",
+    "lead_time_tier",
+    "change_failure_rate_tier",
+    "recovery_time_tier",
+    "rework_rate_tier",
+    "benchmark_edition",
+]
+
+
+def test_dora_trends_names_entities_and_the_owning_team_by_period(full):
+    _, _, report, _ = full
+    with duckdb.connect(str(report.database), read_only=True) as con:
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = "
+                "'reporting' and table_name = 'dora_trends' order by ordinal_position"
+            ).fetchall()
+        ]
+        grains = con.execute(
+            "select period_grain, entity_type, count(*) from reporting.dora_trends "
+            "group by all order by all"
+        ).fetchall()
+        jobs = con.execute(
+            "select period_label, team_id from reporting.dora_trends where entity_id = 'jobs' "
+            "and period_grain = 'quarter' and period_start between '2025-07-01' and '2026-06-30' "
+            "order by period_start"
+        ).fetchall()
+        alpha = con.execute(
+            "select period_label, entity_name, deployments, lead_time_p50_hours "
+            "from reporting.dora_trends where entity_id = 'alpha' and period_grain = 'quarter' "
+            "order by period_start"
+        ).fetchall()
+        org = con.execute(
+            "select distinct entity_name, team_id from reporting.dora_trends "
+            "where entity_type = 'org'"
+        ).fetchall()
+    assert columns == DORA_TRENDS_COLUMNS
+    # weeks are left out: month and quarter only
+    assert grains == [
+        ("month", "org", 3),
+        ("quarter", "org", 8),
+        ("quarter", "service", 24),
+        ("quarter", "team", 16),
+    ]
+    assert jobs == [
+        ("2025-Q3", "alpha"),
+        ("2025-Q4", "alpha"),
+        ("2026-Q1", "beta"),
+        ("2026-Q2", "beta"),
+    ]
+    assert alpha == [
+        (label, "Alpha Team", 10 + 2 * i, 48.0 - 4 * i) for i, (label, _) in enumerate(QUARTERS)
+    ]
+    assert org == [("Acme Test", None)]
+
+
+def test_maturity_distribution_counts_every_level_of_the_ladder(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select quarter, is_closed, level, level_name, entities, total_entities, share "
+        "from reporting.maturity_distribution where entity_type = 'service' "
+        "and quarter in ('2026-Q3', '2026-Q4') order by quarter, level",
+    )
+    assert rows == [
+        ("2026-Q3", True, 1, "Ad hoc", 0, 4, 0.0),
+        ("2026-Q3", True, 2, "Defined", 3, 4, 0.75),
+        ("2026-Q3", True, 3, "Measured", 1, 4, 0.25),
+        ("2026-Q3", True, 4, "Embedded", 0, 4, 0.0),
+        ("2026-Q3", True, 5, "Systemic", 0, 4, 0.0),
+        ("2026-Q4", False, 1, "Ad hoc", 1, 4, 0.25),
+        ("2026-Q4", False, 2, "Defined", 2, 4, 0.5),
+        ("2026-Q4", False, 3, "Measured", 1, 4, 0.25),
+        ("2026-Q4", False, 4, "Embedded", 0, 4, 0.0),
+        ("2026-Q4", False, 5, "Systemic", 0, 4, 0.0),
+    ]
+    assert published_rows(report, "select count(*) from reporting.maturity_distribution") == [
+        (8 * 2 * 5,)
+    ]
+
+
+def test_maturity_movements_compare_each_entity_with_its_previous_quarter(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select quarter, previous_quarter, entity_id, level_from, level_to, level_change, "
+        "movement from reporting.maturity_movements where entity_type = 'service' "
+        "and quarter in ('2026-Q3', '2026-Q4') order by quarter, entity_id",
+    )
+    assert rows == [
+        ("2026-Q3", "2026-Q2", "api", 3, 3, 0, "same"),
+        ("2026-Q3", "2026-Q2", "jobs", 1, 2, 1, "up"),
+        ("2026-Q3", None, "newsvc", None, 2, None, "new"),
+        ("2026-Q3", "2026-Q2", "web", 2, 2, 0, "same"),
+        ("2026-Q4", "2026-Q3", "api", 3, 3, 0, "same"),
+        ("2026-Q4", "2026-Q3", "jobs", 2, 2, 0, "same"),
+        ("2026-Q4", "2026-Q3", "newsvc", 2, 2, 0, "same"),
+        ("2026-Q4", "2026-Q3", "web", 2, 1, -1, "down"),
+    ]
+
+
+def test_service_maturity_and_standards_are_the_latest_per_service(full):
+    _, _, report, _ = full
+    maturity = published_rows(
+        report,
+        "select quarter, service_id, service_name, team_id, team_name, level, level_name, "
+        "next_level, next_level_name, blockers, blocker_count "
+        "from reporting.service_maturity order by service_id",
+    )
+    assert maturity == [
+        ("2026-Q4", "api", "API", "alpha", "Alpha Team", 3, "Measured", 4, "Embedded",
+         ["sec_scan"], 1),
+        ("2026-Q4", "jobs", "Jobs", "beta", "Beta Team", 2, "Defined", 3, "Measured",
+         ["perf_budget"], 1),
+        ("2026-Q4", "newsvc", "newsvc", "beta", "Beta Team", 2, "Defined", 3, "Measured", [], 0),
+        ("2026-Q4", "web", "Web", "alpha", "Alpha Team", 1, "Ad hoc", 2, "Defined",
+         ["has_runbook"], 1),
+    ]  # fmt: skip
+    standards = published_rows(
+        report,
+        "select service_id, rule_id, status, rag, value from reporting.service_standards "
+        "where as_of = '2026-11-15' order by service_id, rule_id",
+    )
+    assert len(standards) == 12
+    assert {(s, r): (st, rag) for s, r, st, rag, _ in standards} == {
+        (s, r): (st, {"pass": "green", "warn": "yellow", "fail": "red", "not_reported": "red"}
+                 .get(st, "grey"))
+        for (r, s), (st, _) in LATEST.items()
+        if s in ("api", "web", "jobs")
+    }  # fmt: skip
+    assert published_rows(report, "select distinct as_of from reporting.service_standards") == [
+        (AS_OF,)
+    ]
+
+
+def test_balanced_scorecard_orders_perspectives_and_flags_the_latest_period(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select perspective_order, perspective, measure_id, entity_name, period, value, target, "
+        "status, unit from reporting.balanced_scorecard where is_latest "
+        "order by perspective_order, measure_id",
+    )
+    assert rows == [
+        (1, "Business Value", "revenue_per_engineer", "Acme Test", "2026-Q3", 210.0, 200.0,
+         "green", "kEUR"),
+        (2, "Customer Outcomes", "availability", "Acme Test", "2026-Q3", 0.998, 0.999, "yellow",
+         "ratio"),
+        (3, "Engineering Excellence", "deploys_per_week", "Alpha Team", "2026-Q3", 1.5, 2.0,
+         "yellow", "deploys/week"),
+        (3, "Engineering Excellence", "lead_time_days", "Acme Test", "2026-Q3", 2.0, 1.0, "red",
+         "days"),
+        (4, "Team Capability", "enps", "Acme Test", "2026-Q3", 30.0, 20.0, "green", "score"),
+    ]  # fmt: skip
+    assert published_rows(report, "select count(*) from reporting.balanced_scorecard") == [(9,)]
+    with duckdb.connect(str(report.database), read_only=True) as con:
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = "
+                "'reporting' and table_name = 'balanced_scorecard' order by ordinal_position"
+            ).fetchall()
+        ]
+    assert columns == [
+        "period", "period_start", "period_end", "is_latest", "entity_type", "entity_id",
+        "entity_name", "perspective_order", "perspective", "objective", "measure_id", "title",
+        "value", "unit", "target", "direction", "status", "previous_value", "trend", "owner",
+        "indicator",
+    ]  # fmt: skip
+
+
+def test_movements_come_from_the_maturity_stage_when_it_keeps_them(tmp_path):
+    config, _, _ = published_copy(tmp_path)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(
+            "create table scorecards.maturity_movements as select '2026-Q4' as quarter, "
+            "date '2026-10-01' as quarter_start, '2026-Q3' as previous_quarter, "
+            "'service' as entity_type, 'api' as entity_id, 'alpha' as team_id, "
+            "3 as level_from, 'Measured' as level_name_from, 4 as level_to, "
+            "'Embedded' as level_name_to, 1 as level_change, 'up' as movement, "
+            "false as is_closed"
+        )
+        create_reporting_views(con, config)
+        rows = con.execute("select * from reporting.maturity_movements").fetchall()
+    assert rows == [
+        ("2026-Q4", dt.date(2026, 10, 1), "2026-Q3", "service", "api", "alpha", 3, "Measured",
+         4, "Embedded", 1, "up"),
+    ]  # fmt: skip
+
+
+def test_a_view_whose_inputs_are_gone_is_skipped_with_the_reason_and_dropped(tmp_path):
+    config, _, _ = published_copy(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table scorecards.maturity_snapshots")
+        con.execute("alter table marts.dora_metrics drop column rework_rate")
+        outcome = create_reporting_views(con, config)
+        left = sorted(
+            f"reporting.{r[0]}"
+            for r in con.execute(
+                "select view_name from duckdb_views() where schema_name = 'reporting'"
+            ).fetchall()
+        )
+    assert outcome.skipped == {
+        "reporting.dora_trends": "marts.dora_metrics has no column rework_rate",
+        "reporting.maturity_distribution": "missing table scorecards.maturity_snapshots",
+        "reporting.maturity_movements": "missing table scorecards.maturity_snapshots",
+        "reporting.service_maturity": "missing table scorecards.maturity_snapshots",
+    }
+    assert outcome.created == [
+        "reporting.scorecard_pass_rates",
+        "reporting.balanced_scorecard",
+        "reporting.service_standards",
+    ]
+    assert left == sorted(outcome.created)
+    # publish re-creates only what exists: the stale views are gone, so it succeeds
+    again = publish(warehouse, tmp_path / "published")
+    assert again.views == sorted(outcome.created)
+
+
+def test_rule_catalog_holds_the_valid_rule_headers(full):
+    _, _, report, _ = full
+    assert published_rows(
+        report,
+        "select rule_id, scorecard, title, level, entity, owner, unit, thresholds, rollout, "
+        "remediation from reporting.rule_catalog",
+    ) == [
+        ("has_runbook", "engineering_maturity", "Has a runbook", 2, "service", "platform-team",
+         "runbooks", "pass == 1", "enforced", "https://wiki.example/runbooks"),
+    ]  # fmt: skip
+
+
+# --- the HTML report -----------------------------------------------------------------------
+
+
+class _Cells(HTMLParser):
+    """The standards grid as {service_id: [(status, text, title), ...]}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[tuple[str, str, str]]] = {}
+        self._row: str | None = None
+        self._cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and (a.get("id") or "").startswith("service-"):
+            self._row = a["id"].removeprefix("service-")
+            self.rows[self._row] = []
+        elif tag == "td" and self._row and "data-status" in a:
+            self._cell = [a["data-status"], "", a.get("title", "")]
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[self._row].append(tuple(self._cell))
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+
+
+def section(page: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}" data-state="(\w+)">(.*?)</section>', page, re.S)
+    assert match, f"no section {section_id}"
+    return match.group(2)
+
+
+def states(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<section id="([\w-]+)" data-state="(\w+)">', page))
+
+
+def test_the_report_has_every_section_and_fetches_nothing(full):
+    *_, outputs = full
+    page = outputs.report.read_text()
+    assert outputs.report.name == "index.html" and outputs.report.parent.name == "report"
+    assert states(page) == {
+        "summary": "ok",
+        "standards": "ok",
+        "maturity": "ok",
+        "pass-rates": "ok",
+        "dora": "ok",
+        "balanced-scorecard": "ok",
+        "strategy-map": "ok",
+    }
+    # nothing to load: no stylesheet or script files, no remote images or fonts; the only
+    # URLs are links a reader may click (remediation pages)
+    assert re.findall(r"<(?:link|iframe|object|embed)\b", page) == []
+    assert re.findall(r"<script\b[^>]*\bsrc=", page) == []
+    assert re.findall(r"@import|url\((?!#)", page) == []  # url(#marker) stays in the page
+    assert re.findall(r'<(?!a\b)\w+\b[^>]*\b(?:src|href)="(?!#|data:)', page) == []
+    assert "As of 2026-11-15" in page.replace("as of", "As of")
+
+
+def test_the_standards_grid_shows_every_service_and_standard_with_values(full):
+    *_, outputs = full
+    grid = _Cells()
+    grid.feed(section(outputs.report.read_text(), "standards"))
+    cells = {sid: [(status, text) for status, text, _ in row] for sid, row in grid.rows.items()}
+    # columns: engineering_maturity has_runbook (L2), deploys_weekly (L3), preview_rule (L4,
+    # shadow), then security sec_scan (L4); rows by team, then service
+    assert cells == {
+        "api": [("pass", "✓ 1"), ("pass", "✓ 2.5"), ("fail", "✗ 0"), ("fail", "✗ 0")],
+        "web": [("fail", "✗ 0"), ("fail", "✗ 0.1"), ("pass", "✓ 1"), ("not_applicable", DASH)],
+        "jobs": [("pass", "✓ 1"), ("warn", "! 0.5"), ("fail", "✗ 0"), ("exempt", "E")],
+    }
+    assert list(grid.rows) == ["api", "web", "jobs"]
+    titles = {sid: [title for *_, title in row] for sid, row in grid.rows.items()}
+    assert titles["web"][0] == (
+        "Has a runbook\nweb · has_runbook (level 2, enforced)\nstatus: fail\n"
+        "value: 0 runbooks\nthreshold: pass == 1\nnote: has_runbook on web"
+    )
+    assert "threshold: pass >= 1; warn >= 0.25" in titles["api"][1]
+
+
+def test_each_service_shows_its_level_and_what_gets_it_to_the_next(full):
+    *_, outputs = full
+    maturity = section(outputs.report.read_text(), "maturity")
+    web = re.search(r'<tr data-team="alpha" id="maturity-web">(.*?)</tr>', maturity, re.S)
+    text = re.sub(r"<[^>]+>", "", web.group(1))
+    assert text == (
+        "WebAlpha Team1 Ad hoc2 DefinedHas a runbook has_runbook — fail: 0 runbooks "
+        "(needs pass == 1) how to fix"
+    )
+    assert 'href="https://wiki.example/runbooks"' in web.group(1)
+    assert "Movements into 2026-Q4</h3><p>0 up, 1 down, 3 unchanged, 0 new.</p>" in maturity
+    assert "No enforced rule blocks the next level." in maturity  # newsvc
+    # one bar segment per level that has services, quarter by quarter (1+1+2+2+2+3+2+3)
+    assert maturity.count('class="bar"') == 16
+
+
+def test_dora_trends_are_charted_per_team_with_the_open_quarter_marked(full):
+    *_, outputs = full
+    dora = section(outputs.report.read_text(), "dora")
+    blocks = re.findall(r'<div class="dora-team" data-team="(\w*)" id="dora-(\w+)-(\w+)">', dora)
+    assert blocks == [("alpha", "team", "alpha"), ("beta", "team", "beta"), ("", "org", "org")]
+    alpha = dora.split('id="dora-team-alpha"')[1].split('id="dora-team-beta"')[0]
+    assert alpha.count("<svg") == 4
+    # 8 quarters: the team in each chart, the org in the three rate charts
+    assert alpha.count("<circle") == 8 * (1 + 2 + 2 + 2)
+    # deployments per week of the quarter's days: 24 / (92 / 7) and 10 / (90 / 7)
+    assert "Alpha Team · 2026-Q4 (to date): 1.83/wk" in alpha
+    assert "Alpha Team · 2025-Q1: 0.778/wk" in alpha
+
+
+def test_pass_rates_and_the_balanced_scorecard_are_shown(full):
+    *_, outputs = full
+    page = outputs.report.read_text()
+    rates = section(page, "pass-rates")
+    org_row = re.search(r"<tr data-team=\"\"><td>engineering_maturity</td>(.*?)</tr>", rates)
+    assert re.findall(r'class="cell (\w+)"[^>]*>([^<]*)<', org_row.group(1)) == [
+        ("fail", "25%"),
+        ("fail", "25%"),
+        ("fail", "38%"),
+        ("warn", "50%"),
+        ("warn", "50%"),
+        ("warn", "62%"),
+        ("warn", "62%"),
+        ("warn", "50%"),
+    ]
+    bsc = section(page, "balanced-scorecard")
+    assert re.findall(r"<h3>([^<]+)</h3>", bsc) == [
+        "Business Value",
+        "Customer Outcomes",
+        "Engineering Excellence",
+        "Team Capability",
+    ]
+    assert (
+        "<tr><td>Availability</td><td>Acme Test</td><td>2026-Q3</td><td>0.998 ratio</td>"
+        '<td>0.999 ratio</td><td><span class="cell warn">yellow</span></td>'
+    ) in bsc
+
+
+def test_the_strategy_map_is_drawn_from_the_config(full):
+    *_, outputs = full
+    smap = section(outputs.report.read_text(), "strategy-map")
+    # one row per perspective, Business Value on top, as the measures' perspectives say
+    objectives = re.findall(
+        r'<g class="objective"><rect x="[\d.]+" y="([\d.]+)".*?<title>([^<]+)</title></g>', smap
+    )
+    assert [name for _, name in objectives] == [
+        "revenue_per_engineer",
+        "availability",
+        "lead_time_days",
+        "enps",
+    ]
+    assert [float(y) for y, _ in objectives] == [20.0, 98.0, 176.0, 254.0]
+    assert smap.count("<line") == 3
+
+
+@pytest.mark.parametrize("image", ["strategy_map.svg", "strategy_map.png"])
+def test_a_strategy_map_file_in_the_published_folder_wins(tmp_path, image):
+    config, *_ = published_copy(tmp_path)
+    content = b"<svg xmlns='http://www.w3.org/2000/svg'/>" if image.endswith("svg") else PNG_1PX
+    (config.published_path / image).write_bytes(content)
+    outputs = write_outputs(config)
+    smap = section(outputs.report.read_text(), "strategy-map")
+    kind = "image/svg+xml" if image.endswith("svg") else "image/png"
+    src = re.search(r'<img class="strategy-map" alt="Strategy map" src="([^"]+)">', smap).group(1)
+    assert src == f"data:{kind};base64," + base64.b64encode(content).decode()
+
+
+def test_without_a_strategy_map_the_section_says_so(tmp_path):
+    config, *_ = published_copy(tmp_path, strategy_map=False)
+    outputs = write_outputs(config)
+    page = outputs.report.read_text()
+    assert states(page)["strategy-map"] == "missing"
+    assert "neither strategy_map.svg nor strategy_map.png" in section(page, "strategy-map")
+    assert outputs.missing == {}  # nothing is missing from the published copy
+
+
+def test_the_report_says_what_is_missing_when_stages_have_not_run(tmp_path):
+    config, outcome, _ = published_copy(
+        tmp_path, check_results=False, maturity=False, balanced_scorecard=False
+    )
+    assert outcome.created == ["reporting.dora_trends"]
+    outputs = write_outputs(config)
+    page = outputs.report.read_text()
+    assert states(page) == {
+        "summary": "ok",
+        "standards": "missing",
+        "maturity": "missing",
+        "pass-rates": "missing",
+        "dora": "ok",
+        "balanced-scorecard": "missing",
+        "strategy-map": "ok",
+    }
+    assert (
+        "<strong>Not available.</strong> missing table scorecards.check_results in the "
+        "published copy. The rule engine writes scorecards.check_results during `stature run`."
+    ) in section(page, "standards")
+    assert outputs.missing == {
+        "reporting.balanced_scorecard": "missing table scorecards.balanced_scorecard in the "
+        "published copy",
+        "reporting.maturity_distribution": "missing table scorecards.maturity_snapshots in the "
+        "published copy",
+        "reporting.maturity_movements": "missing table scorecards.maturity_snapshots in the "
+        "published copy",
+        "reporting.scorecard_pass_rates": "missing table scorecards.check_results in the "
+        "published copy",
+        "reporting.service_maturity": "missing table scorecards.maturity_snapshots in the "
+        "published copy",
+        "reporting.service_standards": "missing table scorecards.check_results in the "
+        "published copy",
+    }
+    # without an evaluation, the figures run to the last deployment
+    assert "data through 2026-11-14" in page
+    assert [p.name for p in outputs.services] == ["api.json", "jobs.json", "web.json"]
+
+
+def test_an_empty_published_copy_still_gives_a_page(tmp_path):
+    config, outcome, report = published_copy(
+        tmp_path, marts=False, check_results=False, maturity=False, balanced_scorecard=False
+    )
+    assert outcome.created == [] and report.tables == {"reporting.rule_catalog": 1}
+    outputs = write_outputs(config)
+    page_states = states(outputs.report.read_text())
+    assert page_states["summary"] == "ok" and page_states["dora"] == "missing"
+    assert outputs.services == [] and outputs.teams == []
+
+
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+# --- results where teams work --------------------------------------------------------------
+
+
+def test_each_service_gets_a_json_document(full):
+    _, _, report, outputs = full
+    assert [p.name for p in outputs.services] == [
+        "api.json",
+        "jobs.json",
+        "newsvc.json",
+        "web.json",
+    ]
+    web = json.loads((report.database.parent / "services" / "web.json").read_text())
+    assert {k: web[k] for k in ("schema_version", "service_id", "name", "team_id", "team_name",
+                                "tier", "lifecycle", "as_of", "status_counts")} == {
+        "schema_version": 1,
+        "service_id": "web",
+        "name": "Web",
+        "team_id": "alpha",
+        "team_name": "Alpha Team",
+        "tier": "tier-2",
+        "lifecycle": "production",
+        "as_of": "2026-11-15",
+        "status_counts": {"fail": 2, "not_applicable": 1, "pass": 1},
+    }  # fmt: skip
+    assert [(s["rule_id"], s["status"], s["rag"], s["value"]) for s in web["standards"]] == [
+        ("has_runbook", "fail", "red", 0.0),
+        ("deploys_weekly", "fail", "red", 0.1),
+        ("preview_rule", "pass", "green", 1.0),
+        ("sec_scan", "not_applicable", "grey", None),
+    ]
+    assert web["standards"][0] | {} == {
+        "rule_id": "has_runbook",
+        "title": "Has a runbook",
+        "scorecard": "engineering_maturity",
+        "level": 2,
+        "status": "fail",
+        "rag": "red",
+        "value": 0.0,
+        "unit": "runbooks",
+        "threshold": "pass == 1",
+        "note": "has_runbook on web",
+        "evidence_url": "https://ci.example/web/has_runbook",
+        "remediation": "https://wiki.example/runbooks",
+        "rollout": "enforced",
+    }
+    assert web["maturity"] == {
+        "quarter": "2026-Q4",
+        "level": 1,
+        "level_name": "Ad hoc",
+        "next_level": 2,
+        "next_level_name": "Defined",
+        "blockers": [
+            {
+                "rule_id": "has_runbook",
+                "title": "Has a runbook",
+                "status": "fail",
+                "value": 0.0,
+                "threshold": "pass == 1",
+                "remediation": "https://wiki.example/runbooks",
+            }
+        ],
+    }
+    assert [q["period"] for q in web["dora"]["quarters"]] == [label for label, _ in QUARTERS]
+    last = web["dora"]["last_full_quarter"]
+    assert (last["period"], last["period_end"], last["deployments"]) == (
+        "2026-Q3",
+        "2026-09-30",
+        11,
+    )
+    assert last["lead_time_tier"] == "high" and last["benchmark_edition"] == "2023"
+    assert web["report"] == "../report/index.html#service-web"
+    newsvc = json.loads((report.database.parent / "services" / "newsvc.json").read_text())
+    assert (newsvc["team_id"], newsvc["standards"], newsvc["maturity"]["level"]) == ("beta", [], 2)
+
+
+def test_each_team_gets_a_markdown_summary(full):
+    _, _, report, outputs = full
+    assert [p.name for p in outputs.teams] == ["alpha.md", "beta.md"]
+    alpha = (report.database.parent / "teams" / "alpha.md").read_text()
+    assert alpha.startswith(
+        "# Alpha Team: standards, maturity and DORA\n\n"
+        "As of 2026-11-15, from the Stature published copy. 2 services.\n"
+    )
+    assert (
+        "| Service | Level | Next level | What gets it there |\n|---|---|---|---|\n"
+        "| API | 3 Measured | 4 Embedded | sec_scan (fail) |\n"
+        "| Web | 1 Ad hoc | 2 Defined | Has a runbook (fail) |\n"
+    ) in alpha
+    assert (
+        "| API | sec_scan | fail | 0 | pass == 1 |\n"
+        "| Web | Has a runbook | fail | 0 runbooks | pass == 1 |\n"
+        "| Web | deploys_weekly | fail | 0.1 | pass >= 1; warn >= 0.25 |\n"
+    ) in alpha
+    assert "| 2026-Q3 | 22 | 1.67 | 24 h | 8% | 4 h | 5% |\n" in alpha
+    assert "| 2026-Q4 (to date) | 24 | 1.83 | 20 h | 6% | 3 h | 5% |\n" in alpha
+    beta = (report.database.parent / "teams" / "beta.md").read_text()
+    assert "2 services" in beta and "| newsvc | 2 Defined | 3 Measured | no enforced rule" in beta
+
+
+def test_files_of_services_that_are_gone_are_removed(tmp_path):
+    config, *_ = published_copy(tmp_path)
+    stale = config.published_path / "services" / "retired.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    outputs = write_outputs(config)
+    assert not stale.exists()
+    assert sorted(p.name for p in stale.parent.iterdir()) == [p.name for p in outputs.services]
+
+
+# --- `stature report` and the Dagster assets -----------------------------------------------
+
+
+def test_stature_report_exit_status(tmp_path, capsys):
+    full_config, *_ = published_copy(tmp_path / "full")
+    assert cli_main(["report", "--config", str(tmp_path / "full" / "stature.yml")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"Report:   {full_config.published_path / 'report' / 'index.html'}"
+    )
+
+    published_copy(tmp_path / "marts", check_results=False, maturity=False)
+    out = tmp_path / "elsewhere"
+    code = cli_main(
+        ["report", "--config", str(tmp_path / "marts" / "stature.yml"), "--out", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert (out / "report" / "index.html").exists() and (out / "services" / "api.json").exists()
+    assert "reporting.service_standards: missing table scorecards.check_results" in captured.err
+
+    make_config(tmp_path / "none")
+    assert cli_main(["report", "--config", str(tmp_path / "none" / "stature.yml")]) == 2
+    assert "no published copy at" in capsys.readouterr().err
+
+
+def test_the_assets_create_the_views_then_write_the_report_after_publish(tmp_path):
+    import dagster as dg
+
+    from dagster_project.assets.publish import build_publish_asset
+    from dagster_project.report.assets import REPORT, REPORTING_VIEWS, build_report_assets
+    from dagster_project.resources import StatureResource
+
+    build_contract_warehouse(tmp_path / "warehouse.duckdb")
+    write_rules(tmp_path / "rules")
+    config_path = make_config(tmp_path)
+    views, report = build_report_assets()
+    publish_asset = build_publish_asset([REPORTING_VIEWS])
+    result = dg.materialize(
+        [views, publish_asset, report],
+        resources={"stature": StatureResource(config_path=str(config_path))},
+    )
+    assert result.success
+    order = [
+        e.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+        for e in [e.materialization]
+    ]
+    assert order == ["reporting/views", "published/stature", "published/report"]
+    meta = result.asset_materializations_for_node("reporting__views")[0].metadata
+    assert meta["created"].value == [
+        "reporting.dora_trends",
+        "reporting.scorecard_pass_rates",
+        "reporting.maturity_distribution",
+        "reporting.maturity_movements",
+        "reporting.balanced_scorecard",
+        "reporting.service_standards",
+        "reporting.service_maturity",
+    ]
+    report_meta = result.asset_materializations_for_node("published__report")[0].metadata
+    assert report_meta["services"].value == 4 and report_meta["teams"].value == 2
+    assert (tmp_path / "published" / "report" / "index.html").exists()
+    assert report.keys == {REPORT}
+
+
+# --- the report in a real browser ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI installs it)")
+    browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
+    yield browser
+    browser.close()
+
+
+SHOWN_SECTIONS_JS = """JSON.stringify(Array.from(document.querySelectorAll("main > section")).map(
+    s => [s.id, s.dataset.state, s.getBoundingClientRect().height > 40,
+          s.querySelector("h2").textContent]))"""
+
+
+def check_screenshot(visit: PageVisit, path: Path, *, min_height: int) -> None:
+    from PIL import Image
+
+    path.write_bytes(visit.screenshot)
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        width, height = image.size
+        assert width == 1400 and height >= min_height
+        # a rendered page, not a blank one: many colours (charts, RAG cells)
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 100
+
+
+def test_the_report_renders_in_headless_chromium_without_errors(full, chromium, tmp_path):
+    *_, outputs = full
+    url = outputs.report.as_uri()
+    visit, session = chromium.visit(url)
+    assert visit.console_errors == []
+    # everything is inline: the file is the only thing fetched (data: URLs are in the page)
+    assert [u for u in visit.requested_urls if not u.startswith("data:")] == [url]
+    assert json.loads(chromium.evaluate(session, SHOWN_SECTIONS_JS)) == [
+        ["summary", "ok", True, "Summary"],
+        ["standards", "ok", True, "Standards by service"],
+        ["maturity", "ok", True, "Maturity"],
+        ["pass-rates", "ok", True, "Scorecard pass rates"],
+        ["dora", "ok", True, "DORA trends"],
+        ["balanced-scorecard", "ok", True, "Balanced scorecard"],
+        ["strategy-map", "ok", True, "Strategy map"],
+    ]
+    assert chromium.evaluate(session, "document.querySelectorAll('svg.chart').length") == 14
+    assert (
+        chromium.evaluate(
+            session, "document.querySelector('#service-web td[data-status]').title.split('\\n')[0]"
+        )
+        == "Has a runbook"
+    )
+    filtered = chromium.evaluate(
+        session,
+        """(() => {
+            const select = document.getElementById("team-filter");
+            select.value = "beta";
+            select.dispatchEvent(new Event("change"));
+            return Array.from(document.querySelectorAll("#standards-grid tbody tr"))
+                .filter(row => !row.hidden).map(row => row.id);
+        })()""",
+    )
+    assert filtered == ["service-jobs"]
+    check_screenshot(visit, tmp_path / "report.png", min_height=2500)
+
+
+def test_a_report_with_missing_stages_renders_without_errors(tmp_path, chromium):
+    config, *_ = published_copy(tmp_path, check_results=False, maturity=False)
+    outputs = write_outputs(config)
+    visit, session = chromium.visit(outputs.report.as_uri())
+    assert visit.console_errors == []
+    assert [s[:2] for s in json.loads(chromium.evaluate(session, SHOWN_SECTIONS_JS))] == [
+        ["summary", "ok"],
+        ["standards", "missing"],
+        ["maturity", "missing"],
+        ["pass-rates", "missing"],
+        ["dora", "ok"],
+        ["balanced-scorecard", "ok"],
+        ["strategy-map", "ok"],
+    ]
+    assert chromium.evaluate(session, "document.querySelectorAll('.missing').length") == 3
+    check_screenshot(visit, tmp_path / "degraded.png", min_height=1200)
+
+
+# --- the real nightly run on the generated sample org (one run for the module) --------------
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, small_org):
+    ws = make_workspace(tmp_path_factory.mktemp("report-e2e"), small_org)
+    result = ws.stature("run", "--as-of", SMALL_ORG_END.isoformat())
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return ws, result
+
+
+def _published_count(ws: Workspace, sql: str) -> int:
+    with duckdb.connect(str(ws.published / "stature.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+@pytest.mark.slow
+def test_the_nightly_run_writes_the_report_from_the_published_copy(sample_run):
+    ws, result = sample_run
+    report = ws.published / "report" / "index.html"
+    assert f"Report:  {report}" in result.stdout
+    page = report.read_text()
+    has_bsc = _published_count(
+        ws,
+        "select count(*) from duckdb_tables() where schema_name = 'scorecards' "
+        "and table_name = 'balanced_scorecard'",
+    )
+    page_states = states(page)
+    expected = {
+        "summary": "ok",
+        "standards": "ok",
+        "maturity": "ok",
+        "pass-rates": "ok",
+        "dora": "ok",
+        "balanced-scorecard": "ok" if has_bsc else "missing",
+    }
+    assert {k: v for k, v in page_states.items() if k != "strategy-map"} == expected
+    strategy_file = any(
+        (ws.published / n).exists() for n in ("strategy_map.svg", "strategy_map.png")
+    )
+    if strategy_file:
+        assert page_states["strategy-map"] == "ok"
+    assert f"as of {SMALL_ORG_END}" in page
+    teams = _published_count(ws, "select count(*) from marts.dim_teams")
+    dora = section(page, "dora")
+    assert (
+        len(re.findall(r'<div class="dora-team" data-team="[^"]+" id="dora-team-', dora)) == teams
+    )
+    quarters = int(re.search(r"Quarterly figures for (\d+) quarters", dora).group(1))
+    assert quarters >= 8  # two years of the sample org: 8 quarters of history and more
+    grid = _Cells()
+    grid.feed(section(page, "standards"))
+    assert len(grid.rows) == _published_count(
+        ws, "select count(distinct service_id) from reporting.service_standards"
+    )
+
+
+@pytest.mark.slow
+def test_the_sample_org_report_renders_in_chromium(sample_run, chromium, tmp_path):
+    ws, _ = sample_run
+    url = (ws.published / "report" / "index.html").as_uri()
+    visit, session = chromium.visit(url)
+    assert visit.console_errors == []
+    assert [u for u in visit.requested_urls if not u.startswith("data:")] == [url]
+    shown = json.loads(chromium.evaluate(session, SHOWN_SECTIONS_JS))
+    assert [s[0] for s in shown] == [s for s, _ in SECTIONS] and all(s[2] for s in shown)
+    check_screenshot(visit, tmp_path / "sample-org-report.png", min_height=3000)
+
+
+@pytest.mark.slow
+def test_every_service_and_team_gets_its_file(sample_run):
+    ws, _ = sample_run
+    services = _published_count(ws, "select count(*) from marts.dim_services")
+    teams = _published_count(ws, "select count(*) from marts.dim_teams")
+    documents = sorted((ws.published / "services").glob("*.json"))
+    assert len(documents) == services
+    assert len(list((ws.published / "teams").glob("*.md"))) == teams
+    for path in documents:
+        doc = json.loads(path.read_text())
+        assert doc["as_of"] == SMALL_ORG_END.isoformat()
+        assert doc["standards"], path.name
+        assert {s["status"] for s in doc["standards"]} <= set(STATUS_LABEL)
+    deploying = [json.loads(p.read_text()) for p in documents]
+    assert sum(1 for d in deploying if len(d["dora"]["quarters"]) >= 8) >= services - 2
+
+
+@pytest.mark.slow
+def test_stature_report_rewrites_the_report_from_the_published_copy(sample_run):
+    ws, _ = sample_run
+    report = ws.published / "report" / "index.html"
+    before = report.stat().st_mtime_ns
+    result = ws.stature("report")
+    assert result.returncode in (0, 1), result.stderr
+    assert report.stat().st_mtime_ns > before
+    assert result.stdout.splitlines()[0] == f"Report:   {report}"
+
+
+def test_line_chart_points_and_ticks_stay_inside_the_plot():
+    chart = svg.line_chart(
+        ["2026-Q3", "2026-Q4"],
+        [svg.Series("org", [0.9, 0.77], "#000"), svg.Series("team", [None, 0.53], "#111")],
+        title="Pass rate",
+        y_format=fmt_rate,
+        width=320,
+        height=190,
+    )
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', chart)
+    assert ticks == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    top, bottom = 32, 190 - 34
+    ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', chart)]
+    assert len(ys) == 3 and all(top <= y <= bottom for y in ys)
+    # 100% is the top of the plot, 0% its bottom: 90% sits a tenth of the height below the top
+    assert ys[0] == pytest.approx(top + (bottom - top) * 0.1, abs=0.05)
