@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import REPO, SMALL_ORG_END, STATURE, make_workspace
-from tests.test_report import AS_OF, VIEW_NAMES, published_copy
+from tests.support.report_warehouse import AS_OF, VIEW_NAMES, published_copy
 
 
 def engine_for(database: Path) -> sa.Engine:

@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import REPO, SMALL_ORG_END, make_workspace
-from tests.test_report import QUARTERS, published_copy
+from tests.support.report_warehouse import QUARTERS, published_copy
 
 NOTEBOOK = REPO / "notebooks" / "leaders.ipynb"
 
