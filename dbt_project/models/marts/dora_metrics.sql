@@ -111,9 +111,10 @@ event_entities as (
 ),
 
 event_periods as (
+    {% for grain in ['week', 'month', 'quarter'] %}
     select
-        'week' as period_grain,
-        week_start as period_start,
+        '{{ grain }}' as period_grain,
+        {{ grain }}_start as period_start,
         entity_type,
         entity_id,
         event_type,
@@ -125,36 +126,8 @@ event_periods as (
         linkage,
         restore_hours
     from event_entities
-    union all
-    select
-        'month' as period_grain,
-        month_start as period_start,
-        entity_type,
-        entity_id,
-        event_type,
-        event_day,
-        is_failure,
-        is_rework,
-        recovery_hours,
-        lead_time_hours,
-        linkage,
-        restore_hours
-    from event_entities
-    union all
-    select
-        'quarter' as period_grain,
-        quarter_start as period_start,
-        entity_type,
-        entity_id,
-        event_type,
-        event_day,
-        is_failure,
-        is_rework,
-        recovery_hours,
-        lead_time_hours,
-        linkage,
-        restore_hours
-    from event_entities
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 entity_first_periods as (
