@@ -140,7 +140,13 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def execute_job(args: argparse.Namespace, job_name: str, *, as_of: dt.date | None = None):
+def execute_job(
+    args: argparse.Namespace,
+    config: StatureConfig,
+    job_name: str,
+    *,
+    as_of: dt.date | None = None,
+):
     """Run one job of the Definitions in this process; returns the Dagster result."""
     from dagster_project.assets.dbt import ensure_manifest
 
@@ -170,14 +176,13 @@ def execute_job(args: argparse.Namespace, job_name: str, *, as_of: dt.date | Non
             kwargs["partition_key"] = as_of.isoformat()
     if getattr(args, "verbose", False):
         return job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
-    log_path = _log_path(args)
+    log_path = _log_path(args, config)
     print(f"  (step logs: {log_path})", flush=True)
     with _output_to(log_path):
         return job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
 
 
-def _log_path(args: argparse.Namespace) -> Path:
-    config = load_cli_config(args)
+def _log_path(args: argparse.Namespace, config: StatureConfig) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = warehouse_of(args, config).parent / "logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -267,7 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = _default_as_of(args, config)
     print(f"stature run: as of {as_of}, warehouse {warehouse_of(args, config)}", flush=True)
     started = time.time()
-    result = execute_job(args, "nightly", as_of=as_of)
+    result = execute_job(args, config, "nightly", as_of=as_of)
     problems, code = run_outcome(result)
     from dagster_project.summary import print_ingest_rejections, print_summary
 
@@ -294,7 +299,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _check_export_dir(args, config)
     started = time.time()
-    result = execute_job(args, "ingest", as_of=args.as_of)
+    result = execute_job(args, config, "ingest", as_of=args.as_of)
     problems, code = run_outcome(result)
     from dagster_project.summary import print_ingest_counts, print_ingest_rejections
 
@@ -305,8 +310,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    load_cli_config(args)
-    result = execute_job(args, "publish")
+    config = load_cli_config(args)
+    result = execute_job(args, config, "publish")
     problems, code = run_outcome(result)
     _print_problems(problems)
     return code
