@@ -46,9 +46,10 @@ test: setup manifest ## the whole suite (slow tests included)
 test-fast: setup manifest
 	$(BIN)/pytest -m "not slow"
 
-lint: setup
+lint: setup ## ruff, the import contracts between layers, sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	cd $(DBT_DIR) && ../$(BIN)/sqlfluff lint models
 
 fmt: setup

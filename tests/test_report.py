@@ -769,9 +769,9 @@ def test_stature_report_exit_status(tmp_path, capsys):
 def test_the_assets_create_the_views_then_write_the_report_after_publish(tmp_path):
     import dagster as dg
 
-    from dagster_project.assets.publish import build_publish_asset
-    from dagster_project.report.assets import REPORT, REPORTING_VIEWS, build_report_assets
-    from dagster_project.resources import StatureResource
+    from dagster_project.defs.publish import build_publish_asset
+    from dagster_project.defs.reporting import REPORT, REPORTING_VIEWS, build_report_assets
+    from dagster_project.defs.resources import StatureResource
 
     build_contract_warehouse(tmp_path / "warehouse.duckdb")
     write_rules(tmp_path / "rules")

@@ -1,11 +1,11 @@
 """Quarterly maturity snapshots and the balanced scorecard, built on the rule results
-(DESIGN "Maturity and the balanced scorecard"; docs/maturity.md).
+(docs/maturity.md).
 
 ladder.py        the ladder and an entity's level on it (teams and the org too)
 quarters.py      fiscal quarters, named by the calendar year in which the fiscal year starts
 snapshot.py      scorecards.maturity_snapshots / _movements / _audit: build, close, recompute
 bsc.py           scorecards.balanced_scorecard / bsc_targets: targets by period, RYG, trend
 strategy_map.py  the config's strategy map drawn as SVG and PNG
-summary.py       the plain-text summaries the CLI prints
-assets.py        the Dagster assets, job and schedule;  cli.py  `stature snapshot`
+
+Its Dagster assets live in dagster_project/defs/maturity.py, its verb in dagster_project/cli/snapshot.py.
 """

@@ -7,5 +7,6 @@ per-service / per-team files, all read from the published copy (never the live w
     html.py    the self-contained HTML report
     portal.py  services/<service_id>.json and teams/<team_id>.md
     outputs.py writes all of them under the published folder
-    assets.py  the Dagster assets; cli.py the `stature report` verb
+
+Its Dagster assets live in dagster_project/defs/reporting.py, its verb in dagster_project/cli/report.py.
 """

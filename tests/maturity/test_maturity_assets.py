@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dagster_project.config import load_config
-from dagster_project.maturity.assets import (
+from dagster_project.defs.maturity import (
     CLOSE_SCHEDULE,
     QUARTER_KEY,
     QUARTERLY_GROUP,
@@ -23,8 +23,8 @@ from dagster_project.maturity.assets import (
     build_maturity_schedules,
     build_quarterly_maturity_assets,
 )
-from dagster_project.resources import StatureResource
-from dagster_project.rules.assets import RULES_PARTITIONS
+from dagster_project.defs.resources import StatureResource
+from dagster_project.defs.rules import RULES_PARTITIONS
 from tests.maturity.helpers import add_results, build_catalog, query
 
 D = dt.date

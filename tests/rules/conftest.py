@@ -4,7 +4,6 @@ the `stature` CLI builds it."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,17 +53,11 @@ def config() -> StatureConfig:
 
 @pytest.fixture
 def cli() -> Callable[..., int]:
-    """Run `stature rules ...` through a parser built like the lead's CLI; returns the exit code."""
-    from dagster_project.rules.cli import register
+    """Run `stature rules ...` through the real `stature` parser; returns the exit code."""
+    from dagster_project.cli import build_parser
 
     def run(*argv: str) -> int:
-        common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--config", default=None)
-        common.add_argument("--warehouse", default=None)
-        parser = argparse.ArgumentParser(prog="stature")
-        sub = parser.add_subparsers(dest="verb", required=True)
-        register(sub, common)
-        args = parser.parse_args(list(argv))
+        args = build_parser().parse_args(list(argv))
         return args.func(args)
 
     return run

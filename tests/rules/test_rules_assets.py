@@ -8,8 +8,8 @@ import dagster as dg
 import duckdb
 from rules_helpers import statuses
 
-from dagster_project.resources import StatureResource
-from dagster_project.rules.assets import RULES_PARTITIONS, build_rule_assets
+from dagster_project.defs.resources import StatureResource
+from dagster_project.defs.rules import RULES_PARTITIONS, build_rule_assets
 
 
 def _materialization(result: dg.ExecuteInJobResult, key: dg.AssetKey) -> dict:

@@ -76,12 +76,8 @@ def test_check_is_fast_and_imports_neither_dagster_nor_dbt(tmp_path):
         f"""
         import argparse, sys, time
         t = time.monotonic()
-        from dagster_project.rules.cli import register
-        common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--config"); common.add_argument("--warehouse")
-        parser = argparse.ArgumentParser(); sub = parser.add_subparsers(dest="verb")
-        register(sub, common)
-        args = parser.parse_args(["rules", "check", "--rules-dir", {str(REPO / "rules_sql")!r},
+        from dagster_project.cli import build_parser
+        args = build_parser().parse_args(["rules", "check", "--rules-dir", {str(REPO / "rules_sql")!r},
                                   "--warehouse", {str(tmp_path / "none.duckdb")!r}])
         code = args.func(args)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("dagster", "dbt", "dagster_dbt", "dlt"))
@@ -395,15 +391,9 @@ def test_regrade_reapplies_thresholds_without_rerunning(
 
 @pytest.mark.parametrize("verb", ["check", "test", "preview", "diff", "backfill", "regrade"])
 def test_every_verb_has_help_and_a_handler(verb):
-    import argparse
+    from dagster_project.cli import build_parser
 
-    from dagster_project.rules.cli import register
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config")
-    common.add_argument("--warehouse")
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="verb"), common)
+    parser = build_parser()
     argv = {"preview": ["x"], "backfill": ["--from", "2026-01-01", "--to", "2026-01-02"]}.get(
         verb, []
     )

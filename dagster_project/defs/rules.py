@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.resources import StatureResource, run_as_of
+from dagster_project.defs.resources import StatureResource, run_as_of
 from dagster_project.rules.loader import RuleFile, load_rules
 from dagster_project.rules.model import STATUSES
 from dagster_project.rules.validate import entity_table, tables_read

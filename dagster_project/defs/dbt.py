@@ -20,7 +20,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.resources import StatureResource
+from dagster_project.defs.resources import StatureResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt_project"

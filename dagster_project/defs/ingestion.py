@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.resources import StatureResource
+from dagster_project.defs.resources import StatureResource
 from ingestion.export import ExportReader, ReadLog
 from ingestion.load import SourceReport, load_source
 from ingestion.tables import SOURCES, tables_of

@@ -16,6 +16,17 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dagster_project.cli.options import (
+    UsageError,
+    add_common_options,
+    add_rules_dir,
+    date_arg,
+    load_cli_config,
+    rules_dir_of,
+    warehouse_of,
+)
+from dagster_project.dates import today_in
+
 if TYPE_CHECKING:
     from dagster_project.config import StatureConfig
 
@@ -28,12 +39,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "rules", parents=[common], help="check, test, preview, diff, backfill and regrade standards"
     )
     verbs = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
-    shared = _after_verb(common)
-    shared.add_argument(
-        "--rules-dir",
-        default=None,
-        help="rules directory (default: rules.dir in the config, rules_sql/)",
-    )
+    shared = argparse.ArgumentParser(add_help=False)
+    add_common_options(shared, suppress_defaults=True)
+    add_rules_dir(shared)
 
     p = verbs.add_parser(
         "check",
@@ -55,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("rule", metavar="RULE")
     p.add_argument(
         "--as-of",
-        type=_date,
+        type=date_arg,
         default=None,
         help="evaluation date (default: the latest stored, else today)",
     )
@@ -65,15 +73,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     p = verbs.add_parser("diff", parents=[shared], help="impact of changed rules against a git ref")
     p.add_argument("--base", default="HEAD", help="git ref holding the old versions (default HEAD)")
-    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--as-of", type=date_arg, default=None)
     p.add_argument("--limit", type=int, default=50, help="entities listed per rule (default 50)")
     p.set_defaults(func=cmd_diff)
 
     p = verbs.add_parser(
         "backfill", parents=[shared], help="evaluate and store rules for a range of dates"
     )
-    p.add_argument("--from", dest="start", type=_date, required=True)
-    p.add_argument("--to", dest="end", type=_date, required=True)
+    p.add_argument("--from", dest="start", type=date_arg, required=True)
+    p.add_argument("--to", dest="end", type=date_arg, required=True)
     p.add_argument("--every", choices=("day", "week", "month"), default="day")
     p.add_argument("rules", nargs="*", metavar="RULE", help="only these rules (default: all)")
     p.set_defaults(func=cmd_backfill)
@@ -82,58 +90,22 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "regrade", parents=[shared], help="re-apply changed thresholds to stored values"
     )
     p.add_argument("rules", nargs="*", metavar="RULE")
-    p.add_argument("--from", dest="start", type=_date, default=None)
-    p.add_argument("--to", dest="end", type=_date, default=None)
+    p.add_argument("--from", dest="start", type=date_arg, default=None)
+    p.add_argument("--to", dest="end", type=date_arg, default=None)
     p.set_defaults(func=cmd_regrade)
 
 
-def _after_verb(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The common options again, for after the sub-verb (`stature rules check --warehouse X`),
-    with no defaults of their own: a sub-parser's default would overwrite a value given
-    before the sub-verb (`stature rules --warehouse X check`)."""
-    shared = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if not action.option_strings or isinstance(action, argparse._HelpAction):
-            continue
-        kwargs: dict = {"dest": action.dest, "default": argparse.SUPPRESS, "help": action.help}
-        if action.nargs == 0:  # a flag (store_true / store_const)
-            kwargs.update(action="store_const", const=action.const)
-        else:
-            kwargs.update(
-                metavar=action.metavar, type=action.type, choices=action.choices, nargs=action.nargs
-            )
-        shared.add_argument(*action.option_strings, **kwargs)
-    return shared
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
-
-
-class _Usage(Exception):
-    """Bad usage or config: printed, exit 2."""
-
-
 def _setup(args: argparse.Namespace) -> tuple[StatureConfig, Path, Path]:
-    from dagster_project.config import ConfigError, load_config
+    from dagster_project.config import ConfigError
 
     try:
-        config = load_config(args.config)
+        config = load_cli_config(args)
     except ConfigError as exc:
-        raise _Usage(str(exc)) from exc
-    rules_dir = (
-        Path(args.rules_dir).resolve() if getattr(args, "rules_dir", None) else config.rules_path
-    )
-    warehouse = (
-        Path(args.warehouse).resolve()
-        if getattr(args, "warehouse", None)
-        else config.warehouse_path
-    )
+        raise UsageError(str(exc)) from exc
+    rules_dir = rules_dir_of(args, config)
+    warehouse = warehouse_of(args, config)
     if not rules_dir.is_dir():
-        raise _Usage(f"{rules_dir}: no such rules directory (pass --rules-dir DIR)")
+        raise UsageError(f"{rules_dir}: no such rules directory (pass --rules-dir DIR)")
     return config, rules_dir, warehouse
 
 
@@ -143,7 +115,7 @@ def _guard(handler):
 
         try:
             return handler(args)
-        except (_Usage, WarehouseMissing) as exc:
+        except (UsageError, WarehouseMissing) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
@@ -212,7 +184,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     all_rules = load_rules(rules_dir)
     rules = [r for r in all_rules if select_rule(r, set(args.rules))] if args.rules else all_rules
     if args.rules and not rules:
-        raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+        raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     catalog, note = _read_catalog(warehouse)
     problems = []
     invalid = 0
@@ -260,7 +232,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if args.rules:
         rules = [r for r in rules if select_rule(r, set(args.rules))]
         if not rules:
-            raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+            raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     known = {fixture_path(r).resolve() for r in rules}
     passed = failed = 0
     untested = []
@@ -310,13 +282,7 @@ def _default_as_of(warehouse: Path, config: StatureConfig) -> dt.date:
             return latest
     except duckdb.Error:
         pass
-    return _today(config)
-
-
-def _today(config: StatureConfig) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(config.org.timezone)).date()
+    return today_in(config.org.timezone)
 
 
 def _fmt_value(value: float | None, unit: str | None) -> str:
@@ -350,7 +316,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     all_rules = load_rules(rules_dir)
     matches = [r for r in all_rules if select_rule(r, {args.rule})]
     if len(matches) != 1:
-        raise _Usage(
+        raise UsageError(
             f"{'no rule' if not matches else 'several rules'} match {args.rule!r} in {rules_dir}"
         )
     rule = matches[0]
@@ -428,7 +394,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             timeout_seconds=config.rules.timeout_seconds,
         )
     except DiffError as exc:
-        raise _Usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     print(format_diff(report, limit=args.limit))
     return 0 if report.ok else 1
 
@@ -443,11 +409,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     try:
         dates = date_range(args.start, args.end, args.every)
     except ValueError as exc:
-        raise _Usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if args.rules and not [r for r in load_rules(rules_dir) if select_rule(r, set(args.rules))]:
-        raise _Usage(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
+        raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     if not warehouse.exists():
-        raise _Usage(
+        raise UsageError(
             f"{warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
         )
     started = time.monotonic()
@@ -488,7 +454,7 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 
     _, rules_dir, warehouse = _setup(args)
     if not warehouse.exists():
-        raise _Usage(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
+        raise UsageError(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
     outcomes = regrade(
         warehouse=warehouse,
         rules_dir=rules_dir,

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dagster_project.cli import EXIT_FAILED, EXIT_OK, load_cli_config
+    from dagster_project.cli.options import EXIT_FAILED, EXIT_OK, load_cli_config
     from dagster_project.report.outputs import write_outputs
 
     config = load_cli_config(args)

@@ -12,17 +12,18 @@ Exit status: 0 all well, 1 done but a rule errored while evaluating a quarter's 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import uuid
 from pathlib import Path
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+from dagster_project.cli.options import (
+    add_rules_dir,
+    date_arg,
+    load_cli_config,
+    rules_dir_of,
+    warehouse_of,
+)
+from dagster_project.dates import today_in
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -52,26 +53,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--reason", help="why a closed quarter is recomputed (kept in the audit table)")
     p.add_argument(
         "--as-of",
-        type=_date,
+        type=date_arg,
         metavar="DATE",
         help="the open quarter's date (default: the last date with check results)",
     )
-    p.add_argument("--rules-dir", metavar="DIR", help="standards folder (default: rules_sql/)")
+    add_rules_dir(p)
     p.set_defaults(func=cmd_snapshot)
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from dagster_project.config import ConfigError, load_config
     from dagster_project.maturity.snapshot import SnapshotError, Snapshots, latest_results_date
-    from dagster_project.resources import today_in
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"stature: {exc}", file=sys.stderr)
-        return 2
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else config.warehouse_path
-    rules_dir = Path(args.rules_dir).resolve() if args.rules_dir else config.rules_path
+    config = load_cli_config(args)
+    warehouse = warehouse_of(args, config)
+    rules_dir = rules_dir_of(args, config)
     if args.reason and not args.recompute:
         return _usage("--reason goes with --recompute QUARTER")
     if not warehouse.exists():
@@ -109,7 +104,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _print_tables(warehouse: Path) -> None:
-    from dagster_project.maturity.summary import maturity_summary
+    from dagster_project.summary import maturity_summary
     from dagster_project.warehouse import connect
 
     with connect(warehouse, read_only=True) as con:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from dagster_project.defs.resources import StatureResource
 from dagster_project.report.outputs import write_outputs
 from dagster_project.report.views import create_reporting_views
-from dagster_project.resources import StatureResource
 from dagster_project.warehouse import connect
 
 REPORTING_VIEWS = dg.AssetKey(["reporting", "views"])

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from dagster_project.defs.resources import StatureResource
 from dagster_project.publish import publish
-from dagster_project.resources import StatureResource
 
 
 def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:

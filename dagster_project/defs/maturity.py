@@ -26,9 +26,10 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.config import StatureConfig
+from dagster_project.dates import today_in
+from dagster_project.defs.resources import AS_OF_TAG, StatureResource, run_as_of
+from dagster_project.defs.rules import RULES_PARTITIONS, rule_asset_key
 from dagster_project.maturity.quarters import quarter_of, quarter_start_months
-from dagster_project.resources import AS_OF_TAG, StatureResource, run_as_of, today_in
-from dagster_project.rules.assets import RULES_PARTITIONS, rule_asset_key
 from dagster_project.rules.loader import load_rules
 
 GROUP = "maturity"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from dagster_project.config import StatureConfig, load_config
+from dagster_project.dates import today_in
 
 AS_OF_TAG = "stature/as_of"
 
@@ -40,10 +40,6 @@ class StatureResource(dg.ConfigurableResource):
             return Path(self.export_dir).resolve()
         config = config or self.load()
         return config.resolve(config.export_dir) if config.export_dir else None
-
-
-def today_in(timezone: str) -> dt.date:
-    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 def run_as_of(

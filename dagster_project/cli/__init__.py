@@ -1,0 +1,47 @@
+"""The `stature` command line: one module per group of verbs, shared options in `options`.
+
+    pipeline.py  run, ingest, publish, summary, sample-org
+    rules.py     rules check | test | preview | diff | backfill | regrade
+    snapshot.py  snapshot (quarterly maturity)
+    report.py    report (HTML report and portal files from the published copy)
+
+Exit status: 0 all well; 1 the run finished but something failed (a source failed, records
+were rejected, a rule errored: it says what); 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from dagster_project.cli import pipeline, report, rules, snapshot
+from dagster_project.cli.options import EXIT_USAGE, UsageError, common_parser
+from dagster_project.config import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stature", description="Stature: engineering standards, DORA and maturity from SQL."
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    common = common_parser()
+    for module in (pipeline, rules, snapshot, report):
+        module.register(verbs, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("STATURE_LOG_LEVEL", "WARNING"))
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, UsageError, FileNotFoundError) as exc:
+        print(f"stature: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

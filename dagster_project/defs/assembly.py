@@ -1,0 +1,64 @@
+"""`build_definitions`: every asset, job, schedule and resource of `defs/` in one Definitions,
+built with the paths and flags of one run (the CLI's) or from stature.yml (`dagster dev`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.config import load_config
+from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
+from dagster_project.defs.ingestion import build_ingestion_assets
+from dagster_project.defs.jobs import build_jobs, build_nightly_schedule
+from dagster_project.defs.maturity import (
+    build_maturity_assets,
+    build_maturity_jobs,
+    build_maturity_schedules,
+    build_quarterly_maturity_assets,
+)
+from dagster_project.defs.publish import build_publish_asset
+from dagster_project.defs.reporting import build_report_assets
+from dagster_project.defs.resources import StatureResource
+from dagster_project.defs.rules import build_rule_assets
+
+
+def build_definitions(
+    *,
+    config_path: str | os.PathLike[str] | None = None,
+    warehouse: str | None = None,
+    export_dir: str | None = None,
+    rules_dir: str | None = None,
+    save_export_dir: str | None = None,
+    full_refresh: bool = False,
+) -> dg.Definitions:
+    config_path = str(config_path or os.environ.get("STATURE_CONFIG") or "stature.yml")
+    stature = StatureResource(
+        config_path=config_path,
+        warehouse=warehouse,
+        export_dir=export_dir,
+        rules_dir=rules_dir,
+        save_export_dir=save_export_dir,
+        full_refresh=full_refresh,
+    )
+    config = load_config(config_path) if Path(config_path).exists() else load_config(None)
+    rules_path = stature.rules_path(config)
+
+    ingestion = build_ingestion_assets()
+    dbt_models = build_dbt_assets()
+    rules = build_rule_assets(rules_path)
+    maturity = build_maturity_assets(rules_path)
+    upstream = [*ingestion, dbt_models, *rules, *maturity]
+    quarterly = build_quarterly_maturity_assets(config)
+    upstream_keys = [key for a in upstream for key in a.keys]
+    reporting_views, report = build_report_assets(upstream_keys)
+    publish = build_publish_asset([*upstream_keys, *reporting_views.keys])
+
+    return dg.Definitions(
+        assets=[*upstream, reporting_views, publish, report, *quarterly],
+        jobs=[*build_jobs(), *build_maturity_jobs(config)],
+        schedules=[build_nightly_schedule(config), *build_maturity_schedules(config)],
+        resources={"stature": stature, "dbt": dbt_resource()},
+        executor=dg.in_process_executor,
+    )

@@ -1,0 +1,122 @@
+"""Running a job of the Definitions in this process, for the `stature` CLI: the same jobs the
+schedule runs, so a CLI run and a scheduled run are the same thing and both show in the UI.
+
+The CLI reaches Dagster only through this module; what it gets back is plain data
+(`RunOutcome`), never a Dagster object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.defs.dbt import ensure_manifest
+from dagster_project.defs.resources import AS_OF_TAG
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """The CLI flags a job run takes; None means "from the config"."""
+
+    config_path: str | None = None
+    warehouse: str | None = None
+    export_dir: str | None = None
+    rules_dir: str | None = None
+    save_export_dir: str | None = None
+    full_refresh: bool = False
+    verbose: bool = False
+
+
+@dataclass
+class RunOutcome:
+    """What a finished run did, read from its events."""
+
+    success: bool
+    problems: list[str] = field(default_factory=list)
+    materialized: list[tuple[str, ...]] = field(default_factory=list)
+    # rows landed per raw table this run, "raw_<source>.<table>" -> rows
+    ingested: dict[str, int] = field(default_factory=dict)
+
+    def materialized_key(self, *path: str) -> bool:
+        return tuple(path) in self.materialized
+
+
+def _instance() -> dg.DagsterInstance:
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def execute_job(job_name: str, options: JobOptions, *, as_of: dt.date | None = None) -> RunOutcome:
+    """Run one job of the Definitions built with these options; never raises on step failure."""
+    ensure_manifest()
+    from dagster_project.defs.assembly import build_definitions
+
+    defs = build_definitions(
+        config_path=options.config_path,
+        warehouse=options.warehouse,
+        export_dir=options.export_dir,
+        rules_dir=options.rules_dir,
+        save_export_dir=options.save_export_dir,
+        full_refresh=options.full_refresh,
+    )
+    job = defs.resolve_job_def(job_name)
+    # Dagster's console log at DEBUG buries the summary: INFO with --verbose, else warnings.
+    level = "INFO" if options.verbose else "WARNING"
+    kwargs: dict = {"run_config": {"loggers": {"console": {"config": {"log_level": level}}}}}
+    if as_of is not None:
+        kwargs["tags"] = {AS_OF_TAG: as_of.isoformat()}
+        if job.partitions_def is not None:
+            kwargs["partition_key"] = as_of.isoformat()
+    result = job.execute_in_process(instance=_instance(), raise_on_error=False, **kwargs)
+    return outcome_of(result)
+
+
+def outcome_of(result: dg.ExecuteInProcessResult) -> RunOutcome:
+    """What went wrong in a finished run, read from its events."""
+    outcome = RunOutcome(success=result.success)
+    problems = outcome.problems
+    rejected_by_step: dict[str, int] = {}
+    rule_errors: list[str] = []
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        step = event.step_key or ""
+        path = tuple(event.materialization.asset_key.path)
+        outcome.materialized.append(path)
+        key = event.materialization.asset_key.to_user_string()
+        if path[0].startswith("raw_") and "rows_loaded" in meta:
+            outcome.ingested[".".join(path)] = int(meta["rows_loaded"].value)
+        if "rejected" in meta:
+            rejected_by_step[step] = int(meta["rejected"].value)
+        if meta.get("failed") and meta["failed"].value:
+            problems.append(f"source {step.removeprefix('ingest_')} failed: {meta['failed'].value}")
+        if "errors" in meta and int(meta["errors"].value) > 0:
+            rule_errors.append(key)
+    rejected = sum(rejected_by_step.values())
+    if rejected:
+        problems.append(f"{rejected} record(s) rejected (see raw_<source>._rejected)")
+    if rule_errors:
+        problems.append(
+            f"{len(rule_errors)} rule(s) errored: {', '.join(sorted(set(rule_errors)))}"
+        )
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            problems.append(f"step {event.step_key} failed: {_root_cause(event)}")
+    if not result.success and not any(p.startswith("step ") for p in problems):
+        problems.append("the run failed")
+    outcome.problems = list(dict.fromkeys(problems))
+    return outcome
+
+
+def _root_cause(event: dg.DagsterEvent) -> str:
+    """The innermost error of a step failure: what the user can act on, not Dagster's wrapper."""
+    error = event.event_specific_data.error
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[-1] if error.message.strip() else error.cls_name
