@@ -13,13 +13,15 @@ from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
 from dagster_project.defs.ingestion import build_ingestion_assets
 from dagster_project.defs.jobs import build_jobs, build_nightly_schedule
 from dagster_project.defs.maturity import (
+    BSC_TARGETS_KEY,
+    SNAPSHOTS_KEY,
     build_maturity_assets,
     build_maturity_jobs,
     build_maturity_schedules,
     build_quarterly_maturity_assets,
 )
 from dagster_project.defs.publish import build_publish_asset
-from dagster_project.defs.reporting import build_report_assets
+from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
 from dagster_project.defs.rules import build_rule_assets
 
@@ -46,19 +48,32 @@ def build_definitions(
     rules_path = stature.rules_path(config)
 
     ingestion = build_ingestion_assets()
-    dbt_models = build_dbt_assets()
     rules = build_rule_assets(rules_path)
     maturity = build_maturity_assets(rules_path)
-    upstream = [*ingestion, dbt_models, *rules, *maturity]
+    dbt_models, dbt_reporting = build_dbt_assets(_scorecard_sources(rules))
+    upstream = [*ingestion, dbt_models, *rules, *maturity, dbt_reporting]
     quarterly = build_quarterly_maturity_assets(config)
     upstream_keys = [key for a in upstream for key in a.keys]
-    reporting_views, report = build_report_assets(upstream_keys)
-    publish = build_publish_asset([*upstream_keys, *reporting_views.keys])
+    publish = build_publish_asset(upstream_keys)
 
     return dg.Definitions(
-        assets=[*upstream, reporting_views, publish, report, *quarterly],
+        assets=[*upstream, publish, build_report_asset(), *quarterly],
         jobs=[*build_jobs(), *build_maturity_jobs(config)],
         schedules=[build_nightly_schedule(config), *build_maturity_schedules(config)],
         resources={"stature": stature, "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )
+
+
+def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.AssetKey]]:
+    """Which assets write the scorecards tables the reporting models read as dbt sources: the
+    rule engine writes check results and the rule catalog from every rule asset (and from the
+    maturity stage when it evaluates a quarter's last day)."""
+    evaluations = [*(key for a in rules for key in a.keys), SNAPSHOTS_KEY]
+    return {
+        "scorecards/check_results": evaluations,
+        "scorecards/rule_catalog": evaluations,
+        "scorecards/maturity_snapshots": [SNAPSHOTS_KEY],
+        "scorecards/maturity_movements": [SNAPSHOTS_KEY],
+        "scorecards/bsc_targets": [BSC_TARGETS_KEY],
+    }

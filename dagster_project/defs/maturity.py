@@ -6,7 +6,9 @@ In the nightly job (daily partitions, the key is the as_of; after every rule ass
                                     rules as of its last day when check_results lack it),
                                     refresh the open quarter as of the run's as_of, rebuild
                                     maturity_movements
-    scorecards/balanced_scorecard   grade marts.bsc_measures per complete fiscal quarter
+    scorecards/bsc_targets          the balanced-scorecard measures' target history and the
+                                    warnings about the scorecard's shape (the grading is the
+                                    dbt model scorecards/balanced_scorecard, after it)
     published/strategy_map          draw the strategy map into the published folder
 
 Outside it, one partition per fiscal quarter (group `maturity_quarterly`, which the nightly
@@ -35,7 +37,8 @@ from dagster_project.rules.loader import load_rules
 GROUP = "maturity"
 QUARTERLY_GROUP = "maturity_quarterly"
 SNAPSHOTS_KEY = dg.AssetKey(["scorecards", "maturity_snapshots"])
-BSC_KEY = dg.AssetKey(["scorecards", "balanced_scorecard"])
+BSC_KEY = dg.AssetKey(["scorecards", "balanced_scorecard"])  # the dbt model
+BSC_TARGETS_KEY = dg.AssetKey(["scorecards", "bsc_targets"])
 STRATEGY_MAP_KEY = dg.AssetKey(["published", "strategy_map"])
 QUARTER_KEY = dg.AssetKey(["scorecards", "maturity_quarter"])
 QUARTERLY_JOB = "maturity_quarterly"
@@ -74,7 +77,8 @@ def _level_table(warehouse: Path, quarter: str | None) -> str:
 
 
 def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
-    """The nightly's maturity assets: snapshots, balanced scorecard, strategy map."""
+    """The nightly's maturity assets: snapshots, the balanced scorecard's targets, the strategy
+    map."""
     rule_keys, measure_keys = _rule_keys(Path(rules_dir))
     marts = [dg.AssetKey(["marts", t]) for t in _MARTS_READ]
 
@@ -125,40 +129,35 @@ def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
         )
 
     @dg.asset(
-        key=BSC_KEY,
+        key=BSC_TARGETS_KEY,
         deps=[dg.AssetKey(["marts", "bsc_measures"]), *measure_keys, SNAPSHOTS_KEY],
-        partitions_def=RULES_PARTITIONS,
         group_name=GROUP,
         kinds={"duckdb"},
         description=(
-            "The balanced scorecard (scorecards.balanced_scorecard): every measure of every "
-            "team and the org per complete fiscal quarter, against the target in effect for "
-            "that quarter (scorecards.bsc_targets): red / yellow / green and the trend "
-            "against the quarter before."
+            "The balanced-scorecard measures' target history (scorecards.bsc_targets: the "
+            "target in effect per period, direction, yellow band) from the headers of the rules "
+            "with `perspective:`, and warnings about the scorecard's shape (too many measures, a "
+            "perspective with fewer than 3 or more than 5) and measures without values. The "
+            "dbt model scorecards.balanced_scorecard grades against it."
         ),
     )
-    def balanced_scorecard(
+    def bsc_targets(
         context: dg.AssetExecutionContext, stature: StatureResource
     ) -> dg.MaterializeResult:
-        from dagster_project.maturity.bsc import build_balanced_scorecard
+        from dagster_project.maturity.bsc import write_targets
 
         config = stature.load()
-        as_of = run_as_of(context, config)
-        report = build_balanced_scorecard(
+        report = write_targets(
             config,
             warehouse=stature.warehouse_path(config),
             rules_dir=stature.rules_path(config),
-            as_of=as_of,
         )
         for warning in report.warnings:
             context.log.warning(warning)
         return dg.MaterializeResult(
             metadata={
-                "as_of": str(as_of),
                 "measures": report.measures,
-                "rows": report.rows,
-                "periods": dg.MetadataValue.json(report.periods),
-                "statuses": dg.MetadataValue.json(dict(report.statuses)),
+                "targets": report.targets,
                 "warnings": dg.MetadataValue.json(report.warnings),
             }
         )
@@ -192,7 +191,7 @@ def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
             }
         )
 
-    return [maturity_snapshots, balanced_scorecard, strategy_map]
+    return [maturity_snapshots, bsc_targets, strategy_map]
 
 
 # --- one partition per fiscal quarter ------------------------------------------------------
@@ -295,6 +294,7 @@ def build_maturity_schedules(config: StatureConfig) -> list[dg.ScheduleDefinitio
 
 __all__ = [
     "BSC_KEY",
+    "BSC_TARGETS_KEY",
     "CLOSE_SCHEDULE",
     "QUARTERLY_GROUP",
     "QUARTERLY_JOB",

@@ -1,59 +1,23 @@
-"""The reporting stage as Dagster assets.
+"""The report as a Dagster asset.
 
-reporting/views   the `reporting` views in the warehouse, after every stage that writes it
-                  and before publish (which copies them)
 published/report  the HTML report and the portal files, from the published copy, after
                   publish
+
+The `reporting` views it reads are dbt models (group dbt_reporting, see defs/dbt.py).
 """
 
 # No `from __future__ import annotations` here: Dagster checks the `context` annotation
 # against the class itself, and a string annotation is refused.
-from collections.abc import Iterable
-
 import dagster as dg
 
 from dagster_project.defs.resources import StatureResource
 from dagster_project.report.outputs import write_outputs
-from dagster_project.report.views import create_reporting_views
-from dagster_project.warehouse import connect
 
-REPORTING_VIEWS = dg.AssetKey(["reporting", "views"])
 PUBLISHED = dg.AssetKey(["published", "stature"])
 REPORT = dg.AssetKey(["published", "report"])
 
 
-def build_report_assets(upstream: Iterable[dg.AssetKey] = ()) -> list[dg.AssetsDefinition]:
-    """[reporting/views, published/report]. `upstream`: the keys of every asset that writes
-    the warehouse (the same list publish depends on); publish must also depend on
-    reporting/views."""
-    upstream = [k for k in upstream if k not in (REPORTING_VIEWS, PUBLISHED, REPORT)]
-
-    @dg.asset(
-        key=REPORTING_VIEWS,
-        deps=upstream,
-        group_name="reporting",
-        kinds={"duckdb"},
-        description=(
-            "The stable `reporting` views leaders, the notebook and BI tools read (DORA trends, "
-            "scorecard pass rates, maturity distribution and movements, balanced scorecard, "
-            "latest standards and maturity per service), plus reporting.rule_catalog. A view "
-            "whose tables are missing is skipped with the reason."
-        ),
-    )
-    def reporting_views(context: dg.AssetExecutionContext, stature: StatureResource):
-        config = stature.load()
-        with connect(stature.warehouse_path(config)) as con:
-            outcome = create_reporting_views(
-                con, config, rules_dir=stature.rules_path(config), logger=context.log
-            )
-        return dg.MaterializeResult(
-            metadata={
-                "created": dg.MetadataValue.json(outcome.created),
-                "skipped": dg.MetadataValue.json(outcome.skipped),
-                "rule_catalog_rows": outcome.rule_catalog_rows,
-            }
-        )
-
+def build_report_asset() -> dg.AssetsDefinition:
     @dg.asset(
         key=REPORT,
         deps=[PUBLISHED],
@@ -78,4 +42,4 @@ def build_report_assets(upstream: Iterable[dg.AssetKey] = ()) -> list[dg.AssetsD
             }
         )
 
-    return [reporting_views, report]
+    return report

@@ -1,9 +1,10 @@
 """Reading the published copy for the report and the portal files.
 
-Everything comes from the `reporting` views (so the report, the notebook and a BI tool show
-the same numbers) plus the catalog dimensions. A view that is not in the published copy is
-recorded with the reason (which stage's table is missing), never raised: every section of
-the report says what it lacks and the rest still renders.
+Everything comes from the `reporting` views (dbt models, so the report, the notebook and a
+BI tool show the same numbers) plus the catalog dimensions. A view that is not in the
+published copy is recorded with the reason (which of the tables it reads are missing, from
+the dbt manifest), never raised: every section of the report says what it lacks and the
+rest still renders.
 """
 
 from __future__ import annotations
@@ -16,11 +17,22 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.manifest import ManifestError, schema_models
 from dagster_project.publish import DATABASE_NAME
-from dagster_project.report.views import SCHEMA, VIEWS, Catalog
 from dagster_project.warehouse import connect
 
 Row = dict[str, Any]
+SCHEMA = "reporting"
+# The views the report reads (each a dbt model in dbt_project/models/reporting).
+VIEW_NAMES = (
+    "dora_trends",
+    "scorecard_pass_rates",
+    "maturity_distribution",
+    "maturity_movements",
+    "balanced_scorecard",
+    "service_standards",
+    "service_maturity",
+)
 
 
 def clean(value: Any) -> Any:
@@ -62,6 +74,11 @@ class ReportData:
     def reason(self, name: str) -> str:
         return self.missing.get(f"{SCHEMA}.{name}", "")
 
+    def last_closed(self, rows: list[Row]) -> Row | None:
+        """The latest row of a period view whose period is closed."""
+        closed = [r for r in rows if r.get("is_closed")]
+        return max(closed, key=lambda r: r["period_start"]) if closed else None
+
     def team_name(self, team_id: str | None) -> str:
         for team in self.teams:
             if team["team_id"] == team_id:
@@ -73,7 +90,8 @@ class ReportData:
         return (row or {}).get("title") or rule_id
 
     def is_open(self, period_end: dt.date | None) -> bool:
-        """Whether a period whose last day is `period_end` was still running at as_of."""
+        """Whether a period whose last day is `period_end` was still running at as_of (the
+        period views say it themselves in `is_closed`; this is for rows without it)."""
         if self.as_of is None or period_end is None:
             return False
         if isinstance(period_end, dt.datetime):
@@ -85,6 +103,29 @@ def published_database(published_dir: Path) -> Path:
     return Path(published_dir) / DATABASE_NAME
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_catalog = current_database()"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _why_missing(name: str, tables: set[str]) -> str:
+    """Why reporting.<name> is not in the published copy: the tables it reads that are not
+    there either (from the dbt manifest), else that it was not built."""
+    qualified = f"{SCHEMA}.{name}"
+    try:
+        needs = {m.relation: m.depends_on for m in schema_models(SCHEMA)}.get(qualified, ())
+    except ManifestError:
+        needs = ()
+    lacking = sorted(t for t in needs if not t.startswith(SCHEMA + ".") and t not in tables)
+    if lacking:
+        table = "tables" if len(lacking) > 1 else "table"
+        return f"missing {table} {', '.join(lacking)} in the published copy"
+    return f"{qualified} was not built (the dbt reporting step has not run)"
+
+
 def load_report_data(database: Path, *, org_name: str) -> ReportData:
     """Read everything the report needs from the published copy at `database`."""
     database = Path(database)
@@ -94,54 +135,42 @@ def load_report_data(database: Path, *, org_name: str) -> ReportData:
         )
     data = ReportData(database=database, org_name=org_name)
     with connect(database, read_only=True) as con:
-        catalog = Catalog.read(con)
-        if _has_table(con, "_stature", "publish_info"):
+        tables = _tables(con)
+        if "_stature.publish_info" in tables:
             info = fetch(con, "select published_at, run_id from _stature.publish_info limit 1")
             if info:
                 data.published_at = info[0]["published_at"]
                 data.run_id = info[0]["run_id"] or None
-        if catalog.has("marts.dim_services"):
+        if "marts.dim_services" in tables:
             data.services = fetch(con, "select * from marts.dim_services order by service_id")
         else:
             data.missing["marts.dim_services"] = "the dbt marts are not in the published copy"
-        if catalog.has("marts.dim_teams"):
+        if "marts.dim_teams" in tables:
             data.teams = fetch(con, "select * from marts.dim_teams order by team_id")
-        if catalog.has(f"{SCHEMA}.rule_catalog"):
+        if f"{SCHEMA}.rule_catalog" in tables:
             data.rule_catalog = {
                 r["rule_id"]: r for r in fetch(con, f"select * from {SCHEMA}.rule_catalog")
             }
-        for view in VIEWS:
-            qualified = f"{SCHEMA}.{view.name}"
-            if catalog.has(qualified):
-                data.views[view.name] = fetch(con, f"select * from {qualified}")
-                continue
-            lacking = catalog.missing(view.needs)
-            data.missing[qualified] = (
-                f"{lacking} in the published copy" if lacking else f"{qualified} was not created"
-            )
-        data.as_of, data.as_of_source = _as_of(con, catalog)
+        for name in VIEW_NAMES:
+            qualified = f"{SCHEMA}.{name}"
+            if qualified in tables:
+                data.views[name] = fetch(con, f"select * from {qualified}")
+            else:
+                data.missing[qualified] = _why_missing(name, tables)
+        data.as_of, data.as_of_source = _as_of(con, tables)
     return data
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _as_of(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> tuple[dt.date | None, str]:
+def _as_of(con: duckdb.DuckDBPyConnection, tables: set[str]) -> tuple[dt.date | None, str]:
     """The date the published figures run to: the evaluation date of the newest check results
     (or maturity snapshot); without those, the day of the last production deployment."""
     sources = [
-        ("scorecards.check_results", "as_of", "max(as_of)", "evaluation"),
-        ("scorecards.maturity_snapshots", "as_of", "max(as_of)", "evaluation"),
-        ("marts.fct_deployments", "deployed_at", "max(cast(deployed_at as date))", "deployments"),
+        ("scorecards.check_results", "max(as_of)", "evaluation"),
+        ("scorecards.maturity_snapshots", "max(as_of)", "evaluation"),
+        ("marts.fct_deployments", "max(cast(deployed_at as date))", "deployments"),
     ]
-    for table, column, expression, kind in sources:
-        if catalog.has(table) and column in catalog.columns[table]:
+    for table, expression, kind in sources:
+        if table in tables:
             row = con.execute(f"select {expression} from {table}").fetchone()
             if row and row[0] is not None:
                 value = row[0]

@@ -138,7 +138,7 @@ def summary_section(data: ReportData) -> Section:
         for r in data.view("dora_trends") or []
         if r["entity_type"] == "org" and r["period_grain"] == "quarter"
     ]
-    closed = [r for r in org_dora if not data.is_open(r["period_end"])]
+    closed = [r for r in org_dora if r["is_closed"]]
     tiles = [
         ("Services", str(len(data.services)) if data.services else DASH),
         ("Teams", str(len(data.teams)) if data.teams else DASH),
@@ -510,7 +510,7 @@ def pass_rates_section(data: ReportData) -> Section:
         return Section("pass-rates", "Scorecard pass rates", "empty", _empty("No evaluation yet"))
     quarters = sorted({(r["quarter_start"], r["quarter"]) for r in closes})
     labels = [q for _, q in quarters]
-    last_open = data.is_open(_quarter_last_day(quarters[-1][0]))
+    last_open = any(not r["is_closed"] for r in closes if r["quarter"] == labels[-1])
     scorecards = sorted({r["scorecard"] for r in closes})
     org = {(r["scorecard"], r["quarter"]): r["pass_rate"] for r in closes if r["scope"] == "org"}
     series = [
@@ -571,11 +571,6 @@ def pass_rates_section(data: ReportData) -> Section:
     return Section("pass-rates", "Scorecard pass rates", "ok", "".join(out))
 
 
-def _quarter_last_day(start: dt.date) -> dt.date:
-    month = start.month + 3
-    return dt.date(start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
-
-
 # --- DORA --------------------------------------------------------------------------------
 
 
@@ -598,7 +593,7 @@ def dora_section(data: ReportData) -> Section:
         return Section("dora", "DORA trends", "empty", _empty("No quarterly DORA figures yet"))
     periods = sorted({(r["period_start"], r["period_label"], r["period_end"]) for r in quarterly})
     labels = [p[1] for p in periods]
-    partial = data.is_open(periods[-1][2])
+    partial = any(not r["is_closed"] for r in quarterly if r["period_label"] == labels[-1])
     by_entity: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
     names: dict[tuple[str, str], str] = {}
     for r in quarterly:

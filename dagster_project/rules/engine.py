@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from dagster_project.config import StatureConfig
 from dagster_project.rules import grade
+from dagster_project.rules.catalog import write_rule_catalog
 from dagster_project.rules.exemptions import (
     Exemption,
     check_exemptions,
@@ -605,6 +606,9 @@ def evaluate_dates(
     rules = [r for r in selected if r.rule_id not in drafts]
     exemptions, ex_problems = load_exemptions(exemptions_path(rules_dir))
     report = EvaluationReport(run_id=run_id, dates=[], drafts=drafts, problems=list(ex_problems))
+    if write:
+        # What each rule means travels with its results: a backfill fills the catalog too.
+        write_rule_catalog(warehouse, all_rules)
     if not rules:
         report.dates = list(dates)
         return report

@@ -98,3 +98,91 @@
     {%- else -%}{{ exceptions.raise_compiler_error("unknown period grain " ~ grain) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Quarter end (last day) of a fiscal quarter starting at `start_date`. -#}
+{% macro period_end(grain, start_date) -%}
+    cast({{ dbt.dateadd('day', -1, stature.period_end_exclusive(grain, start_date)) }} as date)
+{%- endmacro %}
+
+
+{#-
+    The fiscal calendar: one row per local calendar day from `first_day` to `last_day` (ISO
+    dates as text) with its ISO week, month and fiscal quarter for a fiscal year starting in
+    `start_month`. marts.dim_calendar is this with the org's settings; the Python side
+    (dagster_project/maturity/quarters.py) is tested against it for every start month.
+-#}
+{% macro fiscal_calendar(start_month, first_day, last_day) -%}
+    {%- set first = "cast('" ~ first_day ~ "' as date)" -%}
+    {%- set last = "cast('" ~ last_day ~ "' as date)" -%}
+    with digits as (
+        select 0 as digit
+        {%- for digit in range(1, 10) %}
+        union all
+        select {{ digit }}
+        {%- endfor %}
+    ),
+
+    day_numbers as (
+        select
+            ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit
+            + 10000 * ten_thousands.digit as day_number
+        from digits as ones
+        cross join digits as tens
+        cross join digits as hundreds
+        cross join digits as thousands
+        cross join digits as ten_thousands
+    ),
+
+    days as (
+        select cast({{ dbt.dateadd('day', 'day_number', first) }} as date) as date_day
+        from day_numbers
+        where day_number <= {{ dbt.datediff(first, last, 'day') }}
+    ),
+
+    placed as (
+        select
+            date_day,
+            {{ stature.week_start('date_day') }} as week_start,
+            {{ stature.month_start('date_day') }} as month_start,
+            {{ stature.fiscal_quarter_start('date_day', start_month) }} as quarter_start,
+            {{ stature.fiscal_year('date_day', start_month) }} as fiscal_year,
+            {{ stature.fiscal_quarter_number('date_day', start_month) }} as fiscal_quarter
+        from days
+    )
+
+    select
+        date_day,
+        week_start,
+        {{ stature.period_end('week', 'week_start') }} as week_end,
+        {{ stature.iso_week_label('date_day') }} as week_label,
+        month_start,
+        {{ stature.period_end('month', 'month_start') }} as month_end,
+        {{ stature.month_label('date_day') }} as month_label,
+        fiscal_year,
+        fiscal_quarter,
+        {{ stature.fiscal_quarter_label('date_day', start_month) }} as quarter_label,
+        quarter_start,
+        {{ stature.period_end('quarter', 'quarter_start') }} as quarter_end,
+        cast({{ start_month | int }} as integer) as fiscal_year_start_month
+    from placed
+{%- endmacro %}
+
+
+{#-
+    The as-of date of the reporting views: var as_of (the run's evaluation date, which the
+    nightly passes), else today in var stature_timezone.
+-#}
+{% macro report_as_of() -%}
+    {%- if var('as_of', none) -%}
+        cast({{ stature.sql_string(var('as_of')) }} as date)
+    {%- else -%}
+        {{ stature.to_local_date('current_timestamp', var('stature_timezone')) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Days from `start_date` to `end_date`, both included (a date to itself: 1). -#}
+{% macro day_count(start_date, end_date) -%}
+    ({{ dbt.datediff(start_date, end_date, 'day') }} + 1)
+{%- endmacro %}
