@@ -57,15 +57,23 @@ def _relation(node: dict[str, Any]) -> str:
     return f"{node['schema']}.{node.get('alias') or node.get('identifier') or node['name']}"
 
 
+def _reads(uid: str, nodes: dict[str, Any]) -> list[str]:
+    """The relations node `uid` reads: models, seeds and sources, looking through ephemeral
+    models (they are inlined, so what they read is read by the model)."""
+    out: list[str] = []
+    for parent in nodes[uid]["depends_on"].get("nodes", []):
+        node = nodes.get(parent)
+        if node is None or node["resource_type"] not in ("model", "source", "seed"):
+            continue
+        if node.get("config", {}).get("materialized") == "ephemeral":
+            out += _reads(parent, nodes)
+        else:
+            out.append(_relation(node))
+    return out
+
+
 def _model(node: dict[str, Any], manifest: dict[str, Any]) -> Model:
     nodes = {**manifest["nodes"], **manifest["sources"]}
-    depends_on = tuple(
-        _relation(nodes[uid])
-        for uid in node["depends_on"]["nodes"]
-        if uid in nodes
-        and nodes[uid]["resource_type"] in ("model", "source", "seed")
-        and nodes[uid]["config"].get("materialized") != "ephemeral"
-    )
     return Model(
         name=node["name"],
         schema=node["schema"],
@@ -75,7 +83,7 @@ def _model(node: dict[str, Any], manifest: dict[str, Any]) -> Model:
             Column(c["name"], c.get("data_type"), c.get("description") or "")
             for c in node["columns"].values()
         ),
-        depends_on=depends_on,
+        depends_on=tuple(dict.fromkeys(_reads(node["unique_id"], nodes))),
         description=node.get("description") or "",
     )
 

@@ -58,7 +58,7 @@ def test_a_bi_tool_lists_and_queries_the_reporting_views(tmp_path):
                 "where entity_id = 'alpha' and period_grain = 'quarter' order by period_start"
             )
         ).all()
-        assert [tuple(r) for r in trend][-2:] == [("2026-Q3", 22), ("2026-Q4", 24)]
+        assert [tuple(r) for r in trend][-2:] == [("2026-Q3", 22), ("2026-Q4", 46)]
     engine.dispose()
 
 
@@ -78,6 +78,47 @@ def test_a_bi_tool_reads_the_columns_of_a_view(tmp_path):
         "entities",
         "total_entities",
         "share",
+        "quarter_end",
+        "period_days",
+        "elapsed_days",
+    ]
+
+
+def test_every_list_column_has_a_text_twin_a_bi_tool_can_type(tmp_path):
+    """SQLAlchemy cannot type a DuckDB list (`Did not recognize type 'list'`): each list
+    column of the reporting views has a `_text` twin that reflects as a string."""
+    _, _, report = published_copy(tmp_path)
+    inspector = sa.inspect(engine_for(report.database))
+    lists = []
+    for view in inspector.get_view_names(schema="reporting"):
+        with duckdb.connect(str(report.database), read_only=True) as direct:
+            types = dict(
+                direct.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = 'reporting' and table_name = ?",
+                    [view],
+                ).fetchall()
+            )
+        for column, kind in types.items():
+            if kind.endswith("[]"):
+                lists.append(f"{view}.{column}")
+                assert f"{column}_text" in types, f"{view}.{column} has no text twin"
+    assert lists == ["service_maturity.blockers"]
+    with pytest.warns(sa.exc.SAWarning, match="list"):
+        columns = {
+            c["name"]: c["type"]
+            for c in inspector.get_columns("service_maturity", schema="reporting")
+        }
+    assert isinstance(columns["blockers_text"], sa.String)
+    with engine_for(report.database).connect() as con:
+        texts = con.execute(
+            sa.text("select service_id, blockers_text from reporting.service_maturity order by 1")
+        ).all()
+    assert [tuple(r) for r in texts] == [
+        ("api", "sec_scan"),
+        ("jobs", "perf_budget"),
+        ("newsvc", ""),
+        ("web", "has_runbook"),
     ]
 
 
@@ -92,15 +133,15 @@ def test_the_read_only_url_refuses_writes(tmp_path):
         ).fetchone() == (0,)
 
 
-# A writer that holds the warehouse, adds a day of check results, re-creates the views and
-# publishes, ten times over: publish run_id `writer-<i>` always has 14 * i more results.
+# A writer that holds the warehouse, adds a day of check results (the reporting views read
+# them live) and publishes, ten times over: publish run_id `writer-<i>` always has 14 * i
+# more results.
 WRITER = textwrap.dedent(
     """
     import datetime as dt, sys
     import duckdb
     from dagster_project.config import load_config
     from dagster_project.publish import publish
-    from dagster_project.report.views import create_reporting_views
 
     warehouse, config_path = sys.argv[1], sys.argv[2]
     config = load_config(config_path)
@@ -111,7 +152,6 @@ WRITER = textwrap.dedent(
                 "from scorecards.check_results where as_of = '2026-11-15'",
                 [i],
             )
-            create_reporting_views(con, config)
         publish(warehouse, config.published_path, run_id=f"writer-{i}")
     """
 )

@@ -34,6 +34,39 @@ def test_definitions_load_with_the_whole_lineage():
     # publish comes after everything else
     published = graph.get(dg.AssetKey(["published", "stature"]))
     assert dg.AssetKey(["marts", "dora_metrics"]) in published.parent_keys
+    assert dg.AssetKey(["reporting", "dora_trends"]) in published.parent_keys
+
+
+def test_the_reporting_models_come_after_the_rules_and_maturity():
+    """The dbt reporting models (group dbt_reporting) read scorecards.* as dbt sources; those
+    map onto the assets that write them, so they build after every rule and the maturity
+    stage, and before publish."""
+    defs = build_definitions(config_path=str(REPO / "stature.yml"))
+    graph = defs.resolve_asset_graph()
+
+    def parents(*path: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(list(path))).parent_keys}
+
+    rule_keys = {
+        k.to_user_string()
+        for k in graph.get_all_asset_keys()
+        if k.path[0] == "scorecards" and len(k.path) == 3
+    }
+    assert len(rule_keys) >= 20
+    scorecard = parents("scorecards", "balanced_scorecard")
+    assert scorecard >= {"scorecards/bsc_targets", "marts/bsc_measures", "marts/dim_calendar"}
+    assert scorecard >= rule_keys | {"scorecards/maturity_snapshots"}
+    assert "scorecards/check_results" not in scorecard  # mapped, not a stray source asset
+    assert parents("reporting", "maturity_movements") == {"scorecards/maturity_snapshots"}
+    assert parents("reporting", "dora_trends") >= {"marts/dora_metrics", "marts/dim_calendar"}
+    assert parents("reporting", "balanced_scorecard") >= {"scorecards/balanced_scorecard"}
+    groups = {
+        key.to_user_string(): graph.get(key).group_name
+        for key in graph.get_all_asset_keys()
+        if key.path[0] == "reporting"
+    }
+    assert set(groups.values()) == {"dbt_reporting"} and len(groups) == 10
+    assert dg.AssetKey(["reporting", "views"]) not in graph.get_all_asset_keys()
 
 
 def test_the_nightly_schedule_runs_at_two_in_the_org_timezone():

@@ -1,9 +1,11 @@
-"""The leaders' view: reporting views, the HTML report (rendered in headless Chromium), the
-per-service JSON and per-team Markdown, the `stature report` verb and the Dagster assets.
+"""The leaders' view: the reporting views (dbt models), the HTML report (rendered in headless
+Chromium), the per-service JSON and per-team Markdown, the `stature report` verb and the
+Dagster assets.
 
-Quick tests run on a hand-made warehouse shaped like the public tables (DESIGN "Public
-tables"), small enough to work the expected figures out by hand. The slow ones run the real
-nightly job on the generated sample org once for the module.
+Quick tests run on a hand-made warehouse shaped like the public tables, small enough to work
+the expected figures out by hand, with the real dbt reporting models built on it once per
+session. The slow ones run the real nightly job on the generated sample org once for the
+module.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import datetime as dt
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,13 +23,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.cli import main as cli_main
-from dagster_project.publish import publish
 from dagster_project.report import svg
 from dagster_project.report.html import DASH, SECTIONS, STATUS_LABEL, fmt_rate
 from dagster_project.report.outputs import write_outputs
-from dagster_project.report.views import create_reporting_views, fiscal_quarter
+from dagster_project.rules import catalog
+from dagster_project.rules.loader import load_rules
 from tests.conftest import SMALL_ORG_END, Workspace, make_workspace
 from tests.support.report_warehouse import (
+    ALPHA_OPEN_QUARTER_DEPLOYS,
     AS_OF,
     CHROMIUM,
     LATEST,
@@ -34,7 +38,7 @@ from tests.support.report_warehouse import (
     VIEW_NAMES,
     Chromium,
     PageVisit,
-    build_contract_warehouse,
+    built_warehouse,
     make_config,
     published_copy,
     write_rules,
@@ -45,9 +49,9 @@ from tests.support.report_warehouse import (
 def full(tmp_path_factory):
     """Every public table filled, published, with the report and portal files written."""
     root = tmp_path_factory.mktemp("full")
-    config, outcome, report = published_copy(root)
+    config, views, report = published_copy(root)
     outputs = write_outputs(config, generated_at=dt.datetime(2026, 11, 16, 3, tzinfo=dt.UTC))
-    return config, outcome, report, outputs
+    return config, views, report, outputs
 
 
 def published_rows(report, sql: str) -> list[tuple]:
@@ -58,33 +62,15 @@ def published_rows(report, sql: str) -> list[tuple]:
 # --- the reporting views -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("day", "start_month", "label", "start"),
-    [
-        ("2026-11-15", 1, "2026-Q4", "2026-10-01"),
-        ("2026-01-01", 1, "2026-Q1", "2026-01-01"),
-        ("2026-11-15", 4, "2026-Q3", "2026-10-01"),
-        ("2027-02-10", 4, "2026-Q4", "2027-01-01"),
-        ("2026-04-01", 4, "2026-Q1", "2026-04-01"),
-        ("2026-03-31", 4, "2025-Q4", "2026-01-01"),
-    ],
-)
-def test_fiscal_quarters_follow_the_dbt_convention(day, start_month, label, start):
-    sql_label, sql_start = fiscal_quarter(f"date '{day}'", start_month)
-    with duckdb.connect() as con:
-        assert con.execute(f"select {sql_label}, {sql_start}").fetchone() == (
-            label,
-            dt.date.fromisoformat(start),
-        )
-
-
-def test_every_view_is_created_and_published(full):
-    _, outcome, report, _ = full
-    assert sorted(outcome.created) == VIEW_NAMES
-    assert outcome.skipped == {}
-    assert outcome.rule_catalog_rows == 1
+def test_every_view_is_built_by_dbt_and_published(full):
+    _, views, report, _ = full
+    assert views == VIEW_NAMES
     assert report.views == VIEW_NAMES
-    assert report.tables["reporting.rule_catalog"] == 1
+    # the views read tables by schema-qualified names only: they work in the published copy
+    for name in VIEW_NAMES:
+        assert published_rows(report, f"select count(*) > 0 from {name}") == [(True,)], name
+    # the rule engine's catalog: the five rule files with a header, not the one without
+    assert report.tables["scorecards.rule_catalog"] == 5
 
 
 def test_views_are_published_as_parquet_too(full):
@@ -138,6 +124,56 @@ def test_pass_rates_count_enforced_checks_for_the_team_that_owned_the_service(fu
     ]
 
 
+def test_pass_rates_mark_the_last_evaluation_of_each_week_month_and_quarter(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select distinct as_of, week_label, is_week_close, month_label, is_month_close, "
+        "quarter, is_quarter_close, quarter_end, is_closed, elapsed_days, period_days "
+        "from reporting.scorecard_pass_rates where as_of >= '2026-06-30' order by as_of",
+    )
+    # 2026-11-14 (Saturday) and 2026-11-15 (Sunday) share ISO week 46 and November: only
+    # the 15th closes them; every quarter end closes its week, month and quarter. 2026-Q4
+    # is open on 2026-11-15 with 46 of its 92 days gone.
+    assert rows == [
+        (dt.date(2026, 6, 30), "2026-W27", True, "2026-06", True, "2026-Q2", True,
+         dt.date(2026, 6, 30), True, 91, 91),
+        (dt.date(2026, 9, 30), "2026-W40", True, "2026-09", True, "2026-Q3", True,
+         dt.date(2026, 9, 30), True, 92, 92),
+        (dt.date(2026, 11, 14), "2026-W46", False, "2026-11", False, "2026-Q4", False,
+         dt.date(2026, 12, 31), False, 46, 92),
+        (dt.date(2026, 11, 15), "2026-W46", True, "2026-11", True, "2026-Q4", True,
+         dt.date(2026, 12, 31), False, 46, 92),
+    ]  # fmt: skip
+
+
+def test_a_weekly_backfill_draws_a_point_per_week(tmp_path):
+    """Evaluations every 7 days are each the last of their ISO week: a weekly trend gets a
+    point for each, a monthly one for the last of each month."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse(), warehouse)
+    weekly = [dt.date(2026, 10, 4) + dt.timedelta(days=7 * k) for k in range(5)]  # Sundays
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into scorecards.check_results (as_of, rule_id, rule_version, scorecard, "
+            "level, entity_type, entity_id, status, rollout, evaluated_at, run_id) "
+            "select d, 'has_runbook', 'v1', 'backfill', 2, 'service', 'api', 'pass', "
+            "'enforced', now(), 'backfill' from unnest(?::date[]) as t(d)",
+            [weekly],
+        )
+        rows = con.execute(
+            "select as_of, is_week_close, is_month_close from reporting.scorecard_pass_rates "
+            "where scorecard = 'backfill' and scope = 'org' order by as_of"
+        ).fetchall()
+    assert rows == [
+        (dt.date(2026, 10, 4), True, False),
+        (dt.date(2026, 10, 11), True, False),
+        (dt.date(2026, 10, 18), True, False),
+        (dt.date(2026, 10, 25), True, True),
+        (dt.date(2026, 11, 1), True, True),
+    ]
+
+
 DORA_TRENDS_COLUMNS = [
     "period_grain",
     "period_start",
@@ -169,6 +205,10 @@ DORA_TRENDS_COLUMNS = [
     "recovery_time_tier",
     "rework_rate_tier",
     "benchmark_edition",
+    "is_closed",
+    "elapsed_days",
+    "period_days",
+    "as_of",
 ]
 
 
@@ -215,9 +255,57 @@ def test_dora_trends_names_entities_and_the_owning_team_by_period(full):
         ("2026-Q2", "beta"),
     ]
     assert alpha == [
-        (label, "Alpha Team", 10 + 2 * i, 48.0 - 4 * i) for i, (label, _) in enumerate(QUARTERS)
+        (label, "Alpha Team", 10 + 2 * i if i < 7 else ALPHA_OPEN_QUARTER_DEPLOYS, 48.0 - 4 * i)
+        for i, (label, _) in enumerate(QUARTERS)
     ]
     assert org == [("Acme Test", None)]
+
+
+def test_an_open_period_rate_is_per_elapsed_week_and_says_so(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select period_grain, period_label, entity_id, deployments, deployment_frequency, "
+        "deployment_frequency_tier, is_closed, elapsed_days, period_days "
+        "from reporting.dora_trends where entity_type <> 'service' and period_start >= "
+        "'2026-07-01' order by period_grain, period_start, entity_type, entity_id",
+    )
+    # As of Sunday 2026-11-15, 2026-Q4 is open with 46 of its 92 days gone: alpha's 46
+    # deploys are 46 / (46 / 7) = 7.0 a week (not 46 / (92 / 7) = 3.5), which the 2023
+    # benchmarks grade high (elite is more than 7). November is open with 15 of 30 days: the
+    # org's 30 deploys are 30 / (15 / 7) = 14.0 a week, elite. Closed periods keep the
+    # mart's figures: 2026-Q3 alpha 22 / (92 / 7), the org in September 10 / (30 / 7).
+    assert rows == [
+        ("month", "2026-09", "org", 10, 10 / (30 / 7), "high", True, 30, 30),
+        ("month", "2026-10", "org", 10, 10 / (31 / 7), "high", True, 31, 31),
+        ("month", "2026-11", "org", 30, 14.0, "elite", False, 15, 30),
+        ("quarter", "2026-Q3", "org", 36, 36 / (92 / 7), "high", True, 92, 92),
+        ("quarter", "2026-Q3", "alpha", 22, 22 / (92 / 7), "high", True, 92, 92),
+        ("quarter", "2026-Q3", "beta", 14, 14 / (92 / 7), "high", True, 92, 92),
+        ("quarter", "2026-Q4", "org", 59, 59 / (46 / 7), "elite", False, 46, 92),
+        ("quarter", "2026-Q4", "alpha", 46, 7.0, "high", False, 46, 92),
+        ("quarter", "2026-Q4", "beta", 13, 13 / (46 / 7), "high", False, 46, 92),
+    ]
+
+
+def test_dora_metrics_by_row_name_their_group(full):
+    _, _, report, _ = full
+    rows = published_rows(
+        report,
+        "select metric, metric_group, title, unit, value, tier, sample_size "
+        "from reporting.dora_trends_by_metric where entity_id = 'alpha' "
+        "and period_label = '2026-Q4' order by display_order",
+    )
+    assert rows == [
+        ("deployment_frequency", "throughput", "Deployment frequency", "deploys/week", 7.0,
+         "high", 46),
+        ("lead_time", "throughput", "Change lead time (p50)", "hours", 20.0, "high", 92),
+        ("recovery_time", "throughput", "Failed deployment recovery time (p50)", "hours", 3.0,
+         "high", 3),
+        ("change_failure_rate", "instability", "Change failure rate", "ratio",
+         pytest.approx(0.06), "elite", 46),
+        ("rework_rate", "instability", "Deployment rework rate", "ratio", 0.05, "elite", 46),
+    ]  # fmt: skip
 
 
 def test_maturity_distribution_counts_every_level_of_the_ladder(full):
@@ -270,17 +358,18 @@ def test_service_maturity_and_standards_are_the_latest_per_service(full):
     maturity = published_rows(
         report,
         "select quarter, service_id, service_name, team_id, team_name, level, level_name, "
-        "next_level, next_level_name, blockers, blocker_count "
-        "from reporting.service_maturity order by service_id",
+        "next_level, next_level_name, blockers, blocker_count, blockers_text, is_closed, "
+        "elapsed_days from reporting.service_maturity order by service_id",
     )
     assert maturity == [
         ("2026-Q4", "api", "API", "alpha", "Alpha Team", 3, "Measured", 4, "Embedded",
-         ["sec_scan"], 1),
+         ["sec_scan"], 1, "sec_scan", False, 46),
         ("2026-Q4", "jobs", "Jobs", "beta", "Beta Team", 2, "Defined", 3, "Measured",
-         ["perf_budget"], 1),
-        ("2026-Q4", "newsvc", "newsvc", "beta", "Beta Team", 2, "Defined", 3, "Measured", [], 0),
+         ["perf_budget"], 1, "perf_budget", False, 46),
+        ("2026-Q4", "newsvc", "newsvc", "beta", "Beta Team", 2, "Defined", 3, "Measured", [], 0,
+         "", False, 46),
         ("2026-Q4", "web", "Web", "alpha", "Alpha Team", 1, "Ad hoc", 2, "Defined",
-         ["has_runbook"], 1),
+         ["has_runbook"], 1, "has_runbook", False, 46),
     ]  # fmt: skip
     standards = published_rows(
         report,
@@ -296,6 +385,38 @@ def test_service_maturity_and_standards_are_the_latest_per_service(full):
     }  # fmt: skip
     assert published_rows(report, "select distinct as_of from reporting.service_standards") == [
         (AS_OF,)
+    ]
+
+
+def test_service_standards_show_each_rule_at_its_newest_evaluation(tmp_path):
+    """A rule added and backfilled to 2026-09-30 only shows at that date beside the rules
+    evaluated on 2026-11-15; a rule the catalog no longer lists is left out."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse(), warehouse)
+    rules = write_rules(tmp_path / "rules")
+    (rules / "engineering_maturity" / "new_rule.sql").write_text(
+        "/*---\nid: new_rule\ntitle: A new rule\nscorecard: engineering_maturity\n"
+        "level: 2\nowner: platform-team\nunit: things\nthresholds: {pass: \"== 1\"}\n---*/\n"
+        "select service_id, 1 as value from marts.dim_services\n"
+    )
+    (rules / "engineering_maturity" / "has_runbook.sql").unlink()
+    catalog.write_rule_catalog(warehouse, load_rules(rules))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into scorecards.check_results (as_of, rule_id, rule_version, scorecard, "
+            "entity_type, entity_id, status, value, rollout, evaluated_at, run_id) values "
+            "('2026-09-30', 'new_rule', 'v1', 'engineering_maturity', 'service', 'api', 'pass', "
+            "1, 'enforced', now(), 'backfill')"
+        )
+        rows = con.execute(
+            "select rule_id, as_of, status, rule_title, unit from reporting.service_standards "
+            "where service_id = 'api' order by rule_id"
+        ).fetchall()
+    assert rows == [
+        ("deploys_weekly", AS_OF, "pass", "Deploys to production weekly", None),
+        ("new_rule", dt.date(2026, 9, 30), "pass", "A new rule", "things"),
+        ("preview_rule", AS_OF, "fail", "Preview environments", None),
+        ("sec_scan", AS_OF, "fail", "Security scanning in CI", None),
     ]
 
 
@@ -331,57 +452,9 @@ def test_balanced_scorecard_orders_perspectives_and_flags_the_latest_period(full
         "period", "period_start", "period_end", "is_latest", "entity_type", "entity_id",
         "entity_name", "perspective_order", "perspective", "objective", "measure_id", "title",
         "value", "unit", "target", "direction", "status", "previous_value", "trend", "owner",
-        "indicator",
+        "indicator", "is_closed", "elapsed_days", "period_days", "as_of", "yellow_limit",
+        "value_source",
     ]  # fmt: skip
-
-
-def test_movements_come_from_the_maturity_stage_when_it_keeps_them(tmp_path):
-    config, _, _ = published_copy(tmp_path)
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        con.execute(
-            "create table scorecards.maturity_movements as select '2026-Q4' as quarter, "
-            "date '2026-10-01' as quarter_start, '2026-Q3' as previous_quarter, "
-            "'service' as entity_type, 'api' as entity_id, 'alpha' as team_id, "
-            "3 as level_from, 'Measured' as level_name_from, 4 as level_to, "
-            "'Embedded' as level_name_to, 1 as level_change, 'up' as movement, "
-            "false as is_closed"
-        )
-        create_reporting_views(con, config)
-        rows = con.execute("select * from reporting.maturity_movements").fetchall()
-    assert rows == [
-        ("2026-Q4", dt.date(2026, 10, 1), "2026-Q3", "service", "api", "alpha", 3, "Measured",
-         4, "Embedded", 1, "up"),
-    ]  # fmt: skip
-
-
-def test_a_view_whose_inputs_are_gone_is_skipped_with_the_reason_and_dropped(tmp_path):
-    config, _, _ = published_copy(tmp_path)
-    warehouse = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("drop table scorecards.maturity_snapshots")
-        con.execute("alter table marts.dora_metrics drop column rework_rate")
-        outcome = create_reporting_views(con, config)
-        left = sorted(
-            f"reporting.{r[0]}"
-            for r in con.execute(
-                "select view_name from duckdb_views() where schema_name = 'reporting'"
-            ).fetchall()
-        )
-    assert outcome.skipped == {
-        "reporting.dora_trends": "marts.dora_metrics has no column rework_rate",
-        "reporting.maturity_distribution": "missing table scorecards.maturity_snapshots",
-        "reporting.maturity_movements": "missing table scorecards.maturity_snapshots",
-        "reporting.service_maturity": "missing table scorecards.maturity_snapshots",
-    }
-    assert outcome.created == [
-        "reporting.scorecard_pass_rates",
-        "reporting.balanced_scorecard",
-        "reporting.service_standards",
-    ]
-    assert left == sorted(outcome.created)
-    # publish re-creates only what exists: the stale views are gone, so it succeeds
-    again = publish(warehouse, tmp_path / "published")
-    assert again.views == sorted(outcome.created)
 
 
 def test_rule_catalog_holds_the_valid_rule_headers(full):
@@ -389,10 +462,18 @@ def test_rule_catalog_holds_the_valid_rule_headers(full):
     assert published_rows(
         report,
         "select rule_id, scorecard, title, level, entity, owner, unit, thresholds, rollout, "
-        "remediation from reporting.rule_catalog",
+        "remediation, is_valid from reporting.rule_catalog order by rule_id",
     ) == [
+        ("deploys_weekly", "engineering_maturity", "Deploys to production weekly", 3, "service",
+         "platform-team", None, "pass >= 1; warn >= 0.25", "enforced", None, True),
         ("has_runbook", "engineering_maturity", "Has a runbook", 2, "service", "platform-team",
-         "runbooks", "pass == 1", "enforced", "https://wiki.example/runbooks"),
+         "runbooks", "pass == 1", "enforced", "https://wiki.example/runbooks", True),
+        ("preview_rule", "engineering_maturity", "Preview environments", 4, "service",
+         "platform-team", None, "pass == 1", "shadow", None, True),
+        ("sec_scan", "security", "Security scanning in CI", 4, "service", "security-team", None,
+         "pass == 1", "enforced", None, True),
+        ("team_oncall", "engineering_maturity", "The team has an on-call rota", 2, "team",
+         "platform-team", None, "pass == 1", "enforced", None, True),
     ]  # fmt: skip
 
 
@@ -506,8 +587,9 @@ def test_dora_trends_are_charted_per_team_with_the_open_quarter_marked(full):
     assert alpha.count("<svg") == 4
     # 8 quarters: the team in each chart, the org in the three rate charts
     assert alpha.count("<circle") == 8 * (1 + 2 + 2 + 2)
-    # deployments per week of the quarter's days: 24 / (92 / 7) and 10 / (90 / 7)
-    assert "Alpha Team · 2026-Q4 (to date): 1.83/wk" in alpha
+    # deployments per week of the quarter's days: 10 / (90 / 7)
+    # the open quarter so far: 46 deploys in its 46 days to 2026-11-15
+    assert "Alpha Team · 2026-Q4 (to date): 7/wk" in alpha
     assert "Alpha Team · 2025-Q1: 0.778/wk" in alpha
 
 
@@ -578,10 +660,14 @@ def test_without_a_strategy_map_the_section_says_so(tmp_path):
 
 
 def test_the_report_says_what_is_missing_when_stages_have_not_run(tmp_path):
-    config, outcome, _ = published_copy(
+    config, views, _ = published_copy(
         tmp_path, check_results=False, maturity=False, balanced_scorecard=False
     )
-    assert outcome.created == ["reporting.dora_trends"]
+    assert views == [
+        "reporting.dora_trends",
+        "reporting.dora_trends_by_metric",
+        "reporting.fiscal_periods",
+    ]
     outputs = write_outputs(config)
     page = outputs.report.read_text()
     assert states(page) == {
@@ -594,22 +680,24 @@ def test_the_report_says_what_is_missing_when_stages_have_not_run(tmp_path):
         "strategy-map": "ok",
     }
     assert (
-        "<strong>Not available.</strong> missing table scorecards.check_results in the "
-        "published copy. The rule engine writes scorecards.check_results during `stature run`."
+        "<strong>Not available.</strong> missing tables scorecards.check_results, "
+        "scorecards.rule_catalog in the published copy. The rule engine writes "
+        "scorecards.check_results during `stature run`."
     ) in section(page, "standards")
+    # what each view lacks, from what its dbt model reads (the manifest)
     assert outputs.missing == {
         "reporting.balanced_scorecard": "missing table scorecards.balanced_scorecard in the "
         "published copy",
         "reporting.maturity_distribution": "missing table scorecards.maturity_snapshots in the "
         "published copy",
-        "reporting.maturity_movements": "missing table scorecards.maturity_snapshots in the "
-        "published copy",
+        "reporting.maturity_movements": "missing tables scorecards.maturity_movements, "
+        "scorecards.maturity_snapshots in the published copy",
         "reporting.scorecard_pass_rates": "missing table scorecards.check_results in the "
         "published copy",
         "reporting.service_maturity": "missing table scorecards.maturity_snapshots in the "
         "published copy",
-        "reporting.service_standards": "missing table scorecards.check_results in the "
-        "published copy",
+        "reporting.service_standards": "missing tables scorecards.check_results, "
+        "scorecards.rule_catalog in the published copy",
     }
     # without an evaluation, the figures run to the last deployment
     assert "data through 2026-11-14" in page
@@ -617,10 +705,10 @@ def test_the_report_says_what_is_missing_when_stages_have_not_run(tmp_path):
 
 
 def test_an_empty_published_copy_still_gives_a_page(tmp_path):
-    config, outcome, report = published_copy(
+    config, views, report = published_copy(
         tmp_path, marts=False, check_results=False, maturity=False, balanced_scorecard=False
     )
-    assert outcome.created == [] and report.tables == {"reporting.rule_catalog": 1}
+    assert views == [] and report.tables == {} and report.views == []
     outputs = write_outputs(config)
     page_states = states(outputs.report.read_text())
     assert page_states["summary"] == "ok" and page_states["dora"] == "missing"
@@ -717,16 +805,17 @@ def test_each_team_gets_a_markdown_summary(full):
     )
     assert (
         "| Service | Level | Next level | What gets it there |\n|---|---|---|---|\n"
-        "| API | 3 Measured | 4 Embedded | sec_scan (fail) |\n"
+        "| API | 3 Measured | 4 Embedded | Security scanning in CI (fail) |\n"
         "| Web | 1 Ad hoc | 2 Defined | Has a runbook (fail) |\n"
     ) in alpha
     assert (
-        "| API | sec_scan | fail | 0 | pass == 1 |\n"
+        "| API | Security scanning in CI | fail | 0 | pass == 1 |\n"
         "| Web | Has a runbook | fail | 0 runbooks | pass == 1 |\n"
-        "| Web | deploys_weekly | fail | 0.1 | pass >= 1; warn >= 0.25 |\n"
+        "| Web | Deploys to production weekly | fail | 0.1 | pass >= 1; warn >= 0.25 |\n"
     ) in alpha
     assert "| 2026-Q3 | 22 | 1.67 | 24 h | 8% | 4 h | 5% |\n" in alpha
-    assert "| 2026-Q4 (to date) | 24 | 1.83 | 20 h | 6% | 3 h | 5% |\n" in alpha
+    # the open quarter per elapsed week: 46 deploys in 46 days
+    assert "| 2026-Q4 (to date) | 46 | 7 | 20 h | 6% | 3 h | 5% |\n" in alpha
     beta = (report.database.parent / "teams" / "beta.md").read_text()
     assert "2 services" in beta and "| newsvc | 2 Defined | 3 Measured | no enforced rule" in beta
 
@@ -759,49 +848,63 @@ def test_stature_report_exit_status(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 1
     assert (out / "report" / "index.html").exists() and (out / "services" / "api.json").exists()
-    assert "reporting.service_standards: missing table scorecards.check_results" in captured.err
+    assert (
+        "reporting.service_standards: missing tables scorecards.check_results, "
+        "scorecards.rule_catalog" in captured.err
+    )
 
     make_config(tmp_path / "none")
     assert cli_main(["report", "--config", str(tmp_path / "none" / "stature.yml")]) == 2
     assert "no published copy at" in capsys.readouterr().err
 
 
-def test_the_assets_create_the_views_then_write_the_report_after_publish(tmp_path):
+@pytest.mark.slow
+def test_the_dbt_reporting_assets_build_the_views_then_publish_writes_the_report(tmp_path):
+    """The reporting views are Dagster assets of the dbt project (group dbt_reporting):
+    materialized on the hand-made warehouse, then publish, then the report."""
     import dagster as dg
 
+    from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
     from dagster_project.defs.publish import build_publish_asset
-    from dagster_project.defs.reporting import REPORT, REPORTING_VIEWS, build_report_assets
-    from dagster_project.defs.resources import StatureResource
+    from dagster_project.defs.reporting import REPORT, build_report_asset
+    from dagster_project.defs.resources import AS_OF_TAG, StatureResource
 
-    build_contract_warehouse(tmp_path / "warehouse.duckdb")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse(), warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for view in VIEW_NAMES:
+            con.execute(f"drop view {view}")
     write_rules(tmp_path / "rules")
     config_path = make_config(tmp_path)
-    views, report = build_report_assets()
-    publish_asset = build_publish_asset([REPORTING_VIEWS])
+    _, reporting = build_dbt_assets()
+    assert {k.to_user_string() for k in reporting.keys} >= {
+        "reporting/dora_trends",
+        "reporting/service_standards",
+        "scorecards/balanced_scorecard",
+    }
+    publish_asset = build_publish_asset(list(reporting.keys))
+    report = build_report_asset()
     result = dg.materialize(
-        [views, publish_asset, report],
-        resources={"stature": StatureResource(config_path=str(config_path))},
+        [reporting, publish_asset, report],
+        resources={"stature": StatureResource(config_path=str(config_path)), "dbt": dbt_resource()},
+        tags={AS_OF_TAG: AS_OF.isoformat()},
     )
     assert result.success
     order = [
-        e.asset_key.to_user_string()
+        e.materialization.asset_key.to_user_string()
         for e in result.get_asset_materialization_events()
-        for e in [e.materialization]
     ]
-    assert order == ["reporting/views", "published/stature", "published/report"]
-    meta = result.asset_materializations_for_node("reporting__views")[0].metadata
-    assert meta["created"].value == [
-        "reporting.dora_trends",
-        "reporting.scorecard_pass_rates",
-        "reporting.maturity_distribution",
-        "reporting.maturity_movements",
-        "reporting.balanced_scorecard",
-        "reporting.service_standards",
-        "reporting.service_maturity",
-    ]
+    assert order[-2:] == ["published/stature", "published/report"]
+    assert set(order[:-2]) == {k.to_user_string() for k in reporting.keys}
+    with duckdb.connect(str(tmp_path / "published" / "stature.duckdb"), read_only=True) as con:
+        open_quarter = con.execute(
+            "select deployment_frequency, elapsed_days from reporting.dora_trends "
+            "where entity_id = 'alpha' and period_label = '2026-Q4'"
+        ).fetchone()
+    # the run's as-of date reached dbt: 46 deploys in the 46 days to 2026-11-15
+    assert open_quarter == (7.0, 46)
     report_meta = result.asset_materializations_for_node("published__report")[0].metadata
     assert report_meta["services"].value == 4 and report_meta["teams"].value == 2
-    assert (tmp_path / "published" / "report" / "index.html").exists()
     assert report.keys == {REPORT}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from dagster_project.config import StatureConfig
+from dagster_project.maturity.quarters import quarter_of
 from dagster_project.rules.loader import RuleFile, load_rules
 from dagster_project.rules.model import (
     DEFAULT_YELLOW_BAND,
@@ -169,30 +170,33 @@ def _target_rows(measures: Sequence[Measure]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _measures_with_values(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+def _measures_with_values(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], start_month: int
+) -> set[str]:
     """The measures the scorecard will find values for: in marts.bsc_measures, or in their
-    own check results as of a quarter's last day (marts.dim_calendar)."""
+    own check results as of a quarter's last day."""
     found: set[str] = set()
     if not ids:
         return found
+    params = {"ids": list(ids)}
     if table_exists(con, "marts", "bsc_measures"):
         found |= {
             r[0]
             for r in con.execute(
                 "select distinct measure_id from marts.bsc_measures "
                 "where measure_id in (select unnest($ids::varchar[])) and value is not null",
-                {"ids": list(ids)},
+                params,
             ).fetchall()
         }
-    if table_exists(con, SCHEMA, "check_results") and table_exists(con, "marts", "dim_calendar"):
+    if table_exists(con, SCHEMA, "check_results"):
         found |= {
-            r[0]
-            for r in con.execute(
-                f"select distinct rule_id from {SCHEMA}.check_results as checks "
-                "inner join marts.dim_calendar as calendar on checks.as_of = calendar.quarter_end "
+            rule_id
+            for rule_id, as_of in con.execute(
+                f"select distinct rule_id, as_of from {SCHEMA}.check_results "
                 "where rule_id in (select unnest($ids::varchar[])) and value is not null",
-                {"ids": list(ids)},
+                params,
             ).fetchall()
+            if quarter_of(as_of, start_month).end == as_of
         }
     return found
 
@@ -207,7 +211,9 @@ def write_targets(config: StatureConfig, *, warehouse: Path, rules_dir: Path) ->
     rows = _target_rows(measures)
     with connect(warehouse) as con:
         ensure_schema(con)
-        found = _measures_with_values(con, [m.measure_id for m in measures])
+        found = _measures_with_values(
+            con, [m.measure_id for m in measures], config.org.fiscal_year_start_month
+        )
         con.execute("begin transaction")
         try:
             con.execute(f"delete from {TARGETS}")

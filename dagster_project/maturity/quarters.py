@@ -1,9 +1,12 @@
-"""Fiscal quarters: the periods of maturity snapshots and of the balanced scorecard.
+"""Fiscal quarters where Python needs them before dbt has built anything: the quarterly
+Dagster partitions (at definition time) and the dates maturity snapshots close on.
 
-Convention (the same as the dbt period macros and the reporting views): a fiscal year starts
-on the first day of `org.fiscal_year_start_month` and is **named by the calendar year in which
-it starts**. With start month 4, 2026-04-01 .. 2026-06-30 is `2026-Q1` and 2027-01-01 ..
-2027-03-31 is `2026-Q4`; with the default start month 1, fiscal and calendar quarters agree.
+The fiscal calendar itself is the dbt model marts.dim_calendar (built by the period macros);
+everything SQL reads it. `quarter_of` is tested against it for every start month
+(tests/maturity/test_maturity_quarters.py). Convention: a fiscal year starts on the first day
+of `org.fiscal_year_start_month` and is **named by the calendar year in which it starts**.
+With start month 4, 2026-04-01 .. 2026-06-30 is `2026-Q1` and 2027-01-01 .. 2027-03-31 is
+`2026-Q4`; with the default start month 1, fiscal and calendar quarters agree.
 """
 
 from __future__ import annotations

@@ -606,9 +606,6 @@ def evaluate_dates(
     rules = [r for r in selected if r.rule_id not in drafts]
     exemptions, ex_problems = load_exemptions(exemptions_path(rules_dir))
     report = EvaluationReport(run_id=run_id, dates=[], drafts=drafts, problems=list(ex_problems))
-    if write:
-        # What each rule means travels with its results: a backfill fills the catalog too.
-        write_rule_catalog(warehouse, all_rules)
     if not rules:
         report.dates = list(dates)
         return report
@@ -637,6 +634,9 @@ def evaluate_dates(
             )
         part.seconds += time.monotonic() - started
         report.merge(part)
+    if write:
+        # What each rule means travels with its results: a backfill fills the catalog too.
+        write_rule_catalog(warehouse, all_rules)
     return report
 
 

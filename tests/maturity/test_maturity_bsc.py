@@ -1,6 +1,9 @@
-"""The balanced scorecard: red / yellow / green in both directions, targets that change
-between quarters, trends, the measure-count warnings, header validation with file and line,
-and the shipped measures against their seed."""
+"""The balanced scorecard: every complete quarter graded by the dbt model
+scorecards.balanced_scorecard (real dbt, on a warehouse written by hand) against the target in
+effect for it, its trend, the target history Python reads from the headers, the measure-count
+warnings, header validation with file and line, and the shipped measures against their seed.
+Red / yellow / green and the trend, case by case, are the model's dbt unit tests
+(dbt_project/models/scorecards/_scorecards__models.yml), which the dbt build here runs too."""
 
 from __future__ import annotations
 
@@ -12,58 +15,15 @@ import duckdb
 import pytest
 
 from dagster_project.config import StatureConfig
-from dagster_project.maturity.bsc import (
-    build_balanced_scorecard,
-    check_measures,
-    grade,
-    load_measures,
-    trend,
-)
+from dagster_project.maturity.bsc import check_measures, load_measures, write_targets
+from dagster_project.rules.catalog import write_rule_catalog
 from dagster_project.rules.loader import load_rules, parse_rule
 from dagster_project.rules.model import Problem
 from tests.maturity.helpers import add_results, build_catalog, query, write_rule
+from tests.support.dbt_run import create_like_model, dbt_build, insert_rows
 
 REPO = Path(__file__).resolve().parents[2]
 D = dt.date
-
-
-@pytest.mark.parametrize(
-    ("value", "target", "direction", "band", "status"),
-    [
-        (10.0, 10.0, "higher_is_better", 0.1, "green"),  # on target
-        (12.0, 10.0, "higher_is_better", 0.1, "green"),
-        (9.0, 10.0, "higher_is_better", 0.1, "yellow"),  # the band's far edge
-        (8.99, 10.0, "higher_is_better", 0.1, "red"),
-        (5.0, 5.0, "lower_is_better", 0.2, "green"),
-        (6.0, 5.0, "lower_is_better", 0.2, "yellow"),  # 5 + 20% of 5
-        (6.01, 5.0, "lower_is_better", 0.2, "red"),
-        (0.3, 0.1 + 0.2, "lower_is_better", 0.1, "green"),  # 0.30000000000000004 is 0.3
-        (-5.4, -5.0, "higher_is_better", 0.1, "yellow"),  # band of |target|: down to -5.5
-        (-5.6, -5.0, "higher_is_better", 0.1, "red"),
-        (1.0, 0.0, "lower_is_better", 0.1, "red"),  # a zero target has no band
-        (None, 10.0, "higher_is_better", 0.1, "not_reported"),
-        (3.0, None, "higher_is_better", 0.1, "no_target"),
-    ],
-)
-def test_red_yellow_green(value, target, direction, band, status):
-    assert grade(value, target, direction, band) == status
-
-
-@pytest.mark.parametrize(
-    ("value", "previous", "direction", "flat", "expected"),
-    [
-        (11.0, 10.0, "higher_is_better", 0.0, "better"),
-        (9.0, 10.0, "higher_is_better", 0.0, "worse"),
-        (9.0, 10.0, "lower_is_better", 0.0, "better"),
-        (11.0, 10.0, "lower_is_better", 0.0, "worse"),
-        (10.1, 10.0, "lower_is_better", 0.12, "flat"),
-        (10.0, 10.0, "higher_is_better", 0.0, "flat"),
-        (10.0, None, "higher_is_better", 0.0, None),
-        (None, 10.0, "higher_is_better", 0.0, None),
-    ],
-)
-def test_trend_against_the_previous_quarter(value, previous, direction, flat, expected):
-    assert trend(value, previous, direction, flat) == expected
 
 
 # --- a scorecard built by hand ------------------------------------------------------------
@@ -128,35 +88,56 @@ VALUES = [
 ]
 
 
-@pytest.fixture
-def scorecard(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def scorecard(tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    """(warehouse, rules dir, the target-history warnings): the measures' headers in the rule
+    catalog and bsc_targets (as the rule engine and the balanced-scorecard asset write them),
+    values in marts.bsc_measures and check results, then dbt builds the scorecard as of
+    2026-05-15."""
+    tmp_path = tmp_path_factory.mktemp("bsc")
     rules = tmp_path / "rules_sql"
     for measure_id, header in MEASURES.items():
         entity_sql = ORG_SQL if "entity: org" in header else SQL
         write_rule(rules, measure_id, header, entity_sql, scorecard="balanced_scorecard")
     wh = build_catalog(tmp_path / "wh.duckdb", {"a": "t1", "b": "t2"})
-    con = duckdb.connect(str(wh))
-    con.execute(
-        "create table marts.bsc_measures (period varchar, period_start date, period_end date, "
-        "entity_type varchar, entity_id varchar, measure_id varchar, value double)"
-    )
-    con.executemany("insert into marts.bsc_measures values (?, ?, ?, ?, ?, ?, ?)", VALUES)
-    con.close()
+    with duckdb.connect(str(wh)) as con:
+        create_like_model(con, "marts.bsc_measures")
+        insert_rows(
+            con,
+            "marts.bsc_measures",
+            (
+                dict(zip(("period", "period_start", "period_end", "entity_type", "entity_id",
+                          "measure_id", "value"), row, strict=True))
+                for row in VALUES
+            ),
+        )  # fmt: skip
     # `custom` is not in bsc_measures: its check results as of quarter ends stand in
     add_results(wh, "2025-12-31", [("custom", None, "org", "org", "pass")])
     add_results(wh, "2026-03-31", [("custom", None, "org", "org", "fail")])
     add_results(wh, "2026-02-01", [("custom", None, "org", "org", "fail")])
-    con = duckdb.connect(str(wh))
-    con.execute("update scorecards.check_results set value = 1.0 where as_of = '2025-12-31'")
-    con.execute("update scorecards.check_results set value = 0.5 where as_of <> '2025-12-31'")
-    con.close()
-    build_balanced_scorecard(StatureConfig(), warehouse=wh, rules_dir=rules, as_of=D(2026, 5, 15))
-    return wh
+    with duckdb.connect(str(wh)) as con:
+        con.execute("update scorecards.check_results set value = 1.0 where as_of = '2025-12-31'")
+        con.execute("update scorecards.check_results set value = 0.5 where as_of <> '2025-12-31'")
+    write_rule_catalog(wh, load_rules(rules))
+    report = write_targets(StatureConfig(), warehouse=wh, rules_dir=rules)
+    done = dbt_build(
+        wh,
+        "dim_calendar scorecards_balanced_scorecard",
+        work_dir=tmp_path,
+        variables={"as_of": "2026-05-15", "bsc_trend_flat_band": 0.1},
+    )
+    # the model's unit tests ran in the same build: red/yellow/green and the trend
+    assert "balanced_scorecard_red_yellow_green" in done.stdout
+    assert "balanced_scorecard_trend_in_the_measure_direction" in done.stdout
+    return wh, rules, report.warnings
 
 
 def test_every_complete_quarter_graded_against_its_own_target(scorecard):
+    wh, _, warnings = scorecard
+    # every measure has values (custom from its check results on 2025-12-31 and 2026-03-31)
+    assert [w for w in warnings if "no values" in w] == []
     got = query(
-        scorecard,
+        wh,
         "select period, entity_id, measure_id, value, target, status, previous_value, trend "
         "from scorecards.balanced_scorecard order by period, entity_type desc, entity_id, "
         "measure_id",
@@ -181,7 +162,7 @@ def test_every_complete_quarter_graded_against_its_own_target(scorecard):
         ("2026-Q1", "org", "speed", 10.7, 12.0, "red", 10.0, "better"),
     ]
     meta = query(
-        scorecard,
+        wh,
         "select distinct measure_id, perspective, objective, direction, indicator, owner, "
         "yellow_band, yellow_limit, value_source from scorecards.balanced_scorecard "
         "where period = '2026-Q1' and entity_id = 'org' order by 1",
@@ -196,7 +177,7 @@ def test_every_complete_quarter_graded_against_its_own_target(scorecard):
 
 def test_the_target_history_is_kept(scorecard):
     got = query(
-        scorecard,
+        scorecard[0],
         "select measure_id, valid_from, valid_to, target, yellow_limit from scorecards.bsc_targets "
         "order by measure_id, valid_from nulls first",
     )
@@ -209,11 +190,28 @@ def test_the_target_history_is_kept(scorecard):
     ]
 
 
-def test_check_results_grade_a_measure_against_its_last_target(scorecard, tmp_path):
-    rule = next(r for r in load_rules(tmp_path / "rules_sql") if r.rule_id == "speed")
+def test_check_results_grade_a_measure_against_its_last_target(scorecard):
+    rules = load_rules(scorecard[1])
+    rule = next(r for r in rules if r.rule_id == "speed")
     assert str(rule.header.thresholds) == "pass >= 12; warn >= 10.8"
-    cost = next(r for r in load_rules(tmp_path / "rules_sql") if r.rule_id == "cost")
+    cost = next(r for r in rules if r.rule_id == "cost")
     assert str(cost.header.thresholds) == "pass <= 5; warn <= 6"
+
+
+def test_a_measure_without_values_is_named(tmp_path):
+    rules = tmp_path / "rules_sql"
+    write_rule(rules, "silent", MEASURES["mobility"], ORG_SQL, scorecard="balanced_scorecard")
+    wh = build_catalog(tmp_path / "wh.duckdb", {"a": "t1"})
+    # a value, but not as of a quarter's last day
+    add_results(wh, "2026-02-01", [("silent", None, "org", "org", "pass")])
+    with duckdb.connect(str(wh)) as con:
+        con.execute("update scorecards.check_results set value = 3.0")
+    report = write_targets(StatureConfig(), warehouse=wh, rules_dir=rules)
+    assert (report.measures, report.targets) == (1, 1)
+    assert (
+        "measure silent has no values: not in marts.bsc_measures and no check results as of a "
+        "quarter's last day"
+    ) in report.warnings
 
 
 # --- the shape of the scorecard -------------------------------------------------------------

@@ -1,8 +1,14 @@
-"""Fiscal quarters: a fiscal year is named by the calendar year in which it starts."""
+"""Fiscal quarters: a fiscal year is named by the calendar year in which it starts.
+
+The fiscal calendar is SQL (the dbt macros behind marts.dim_calendar); Python computes
+quarters only where it must before dbt has built anything (quarterly Dagster partitions,
+snapshot dates), with one function checked here against the dbt calendar for every fiscal
+start month."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import duckdb
 import pytest
@@ -13,7 +19,7 @@ from dagster_project.maturity.quarters import (
     quarter_start_months,
     quarters_between,
 )
-from dagster_project.report.views import fiscal_quarter
+from tests.support.dbt_run import DBT, REPO, dbt_build
 
 D = dt.date
 
@@ -67,15 +73,74 @@ def test_a_bad_quarter_label_says_how_to_write_it(bad):
         parse_quarter(bad)
 
 
-@pytest.mark.parametrize("start_month", [1, 2, 4, 7, 10, 12])
-def test_the_same_quarters_as_the_reporting_views_sql(start_month):
-    """The SQL the report (and the dbt macros) use agrees on every day of two years."""
-    label_sql, start_sql = fiscal_quarter("d", start_month)
-    con = duckdb.connect()
-    rows = con.execute(
-        f"select d, {label_sql}, {start_sql} from (select unnest(range(date '2025-01-01', "
-        "date '2027-01-01', interval 1 day))::date as d)"
-    ).fetchall()
-    for day, label, start in rows:
+FIRST, LAST = D(2023, 1, 1), D(2029, 12, 31)
+CALENDAR_COLUMNS = (
+    "date_day, quarter_label, quarter_start, quarter_end, fiscal_year, fiscal_quarter"
+)
+
+
+def _check_against_python(rows, start_month: int) -> int:
+    for day, label, start, end, year, number in rows:
         q = quarter_of(day, start_month)
-        assert (q.label, q.start) == (label, start), day
+        assert (label, start, end, year, number) == (
+            q.label,
+            q.start,
+            q.end,
+            q.fiscal_year,
+            q.number,
+        ), (
+            start_month,
+            day,
+        )
+    return len(rows)
+
+
+@pytest.mark.slow
+def test_quarter_of_equals_the_dbt_calendar_for_every_fiscal_start_month(tmp_path):
+    """The dbt macro behind marts.dim_calendar, compiled by dbt for start months 1..12, and
+    quarter_of agree on every day of 2023..2029."""
+    inline = (
+        "{% for m in range(1, 13) %}select {{ m }} as start_month, "
+        + CALENDAR_COLUMNS
+        + f" from ({{{{ stature.fiscal_calendar(m, '{FIRST}', '{LAST}') }}}}) as c{{{{ m }}}}"
+        "{% if not loop.last %} union all {% endif %}{% endfor %}"
+    )
+    compiled = subprocess.run(
+        [str(DBT), "compile", "--quiet", "--profiles-dir", ".", "--project-dir", ".",
+         "--target", "lint", "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"), "--inline", inline],
+        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    with duckdb.connect() as con:
+        rows = con.execute(f"select * from ({compiled}) order by start_month, date_day").fetchall()
+    days = (LAST - FIRST).days + 1
+    for start_month in range(1, 13):
+        mine = [r[1:] for r in rows if r[0] == start_month]
+        assert _check_against_python(mine, start_month) == days
+
+
+@pytest.mark.slow
+def test_the_dim_calendar_model_follows_the_configured_start_month(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    dbt_build(
+        warehouse,
+        "dim_calendar",
+        work_dir=tmp_path,
+        variables={
+            "fiscal_year_start_month": 7,
+            "stature_timezone": "Europe/Berlin",
+            "calendar_first_day": str(FIRST),
+            "calendar_last_day": str(LAST),
+        },
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            f"select {CALENDAR_COLUMNS} from marts.dim_calendar order by 1"
+        ).fetchall()
+        meta = con.execute(
+            "select distinct fiscal_year_start_month, timezone from marts.dim_calendar"
+        ).fetchall()
+    assert _check_against_python(rows, 7) == (LAST - FIRST).days + 1
+    assert meta == [(7, "Europe/Berlin")]
+    # a July fiscal year: 2026-07-01 opens FY 2026, 2027-06-30 closes it
+    assert (rows[0][1], rows[-1][1]) == ("2022-Q3", "2029-Q2")

@@ -1,16 +1,20 @@
-"""A hand-made warehouse shaped like the public tables, with figures worked out by hand, and
-a headless Chromium driven over the DevTools pipe: what the report, notebook and BI tests
-share."""
+"""A hand-made warehouse shaped like the public tables, with figures worked out by hand, the
+real dbt reporting models built on it once per test session, and a headless Chromium driven
+over the DevTools pipe: what the report, notebook and BI tests share."""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -20,8 +24,12 @@ import duckdb
 import yaml
 
 from dagster_project.config import load_config
+from dagster_project.manifest import schema_models
+from dagster_project.maturity import bsc, snapshot
 from dagster_project.publish import publish
-from dagster_project.report.views import create_reporting_views
+from dagster_project.rules import catalog, store
+from dagster_project.rules.loader import load_rules
+from tests.support.dbt_run import create_like_model, dbt_build, insert_rows
 
 # --- A warehouse shaped like the public tables, with figures worked out by hand -------------
 
@@ -108,6 +116,11 @@ LEVELS = {
 }
 BLOCKERS = {"api": ["sec_scan"], "web": ["has_runbook"], "jobs": ["perf_budget"], "newsvc": []}
 LADDER = ["Ad hoc", "Defined", "Measured", "Embedded", "Systemic"]
+# The open quarter 2026-Q4 (46 days elapsed on 2026-11-15): alpha deployed 46 times in it,
+# 7.0 a week so far (not 46 over the quarter's 13.1 weeks); the org deployed 30 times in
+# the 15 days of November: 14.0 a week so far.
+ALPHA_OPEN_QUARTER_DEPLOYS = 46
+ORG_NOVEMBER_DEPLOYS = 30
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -115,12 +128,16 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
 
 
+def _alpha_deploys(i: int) -> int:
+    return ALPHA_OPEN_QUARTER_DEPLOYS if i == 7 else 10 + 2 * i
+
+
 def _dora_rows():
     """Quarterly DORA for services, teams and the org; monthly and weekly for the org."""
     rows = []
     for i, (label, start) in enumerate(QUARTERS):
         team_values = {
-            "alpha": (10 + 2 * i, 48.0 - 4 * i, 0.2 - 0.02 * i, 10.0 - i),
+            "alpha": (_alpha_deploys(i), 48.0 - 4 * i, 0.2 - 0.02 * i, 10.0 - i),
             "beta": (20 - i, 24.0 + 2 * i, 0.1, 5.0),
         }
         for team, (deploys, lead, cfr, recovery) in team_values.items():
@@ -135,264 +152,270 @@ def _dora_rows():
             )
     for month in (9, 10, 11):
         start = dt.date(2026, month, 1)
-        rows.append(("month", start, f"2026-{month:02d}", "org", "org", 10, 30.0, 0.1, 6.0))
+        deploys = ORG_NOVEMBER_DEPLOYS if month == 11 else 10
+        rows.append(("month", start, f"2026-{month:02d}", "org", "org", deploys, 30.0, 0.1, 6.0))
     rows.append(("week", dt.date(2026, 11, 9), "2026-W46", "org", "org", 3, 20.0, 0.0, None))
     return rows
 
 
-def build_contract_warehouse(
-    path: Path,
-    *,
-    marts: bool = True,
-    check_results: bool = True,
-    maturity: bool = True,
-    balanced_scorecard: bool = True,
-) -> Path:
-    """A warehouse file with the public tables (or some of them), filled by hand."""
+def _dora_metrics():
+    """marts.dora_metrics rows as the mart computes them: rates over the whole period."""
+    for grain, start, label, etype, eid, deploys, lead, cfr, recovery in _dora_rows():
+        end = {
+            "quarter": _add_months(start, 3),
+            "month": _add_months(start, 1),
+            "week": start + dt.timedelta(days=7),
+        }[grain] - dt.timedelta(days=1)
+        days = (end - start).days + 1
+        failed = round(deploys * cfr)
+        yield {
+            "period_grain": grain,
+            "period_start": start,
+            "period_end": end,
+            "period_label": label,
+            "entity_type": etype,
+            "entity_id": eid,
+            "deployments": deploys,
+            "deploy_days": min(deploys, days),
+            "deployment_frequency": deploys / (days / 7),
+            "lead_time_sample_size": deploys * 2,
+            "lead_time_p50_hours": lead,
+            "lead_time_p75_hours": lead * 1.5,
+            "lead_time_p90_hours": lead * 2,
+            "failed_deployments": failed,
+            "change_failure_rate": cfr,
+            "recovery_sample_size": failed,
+            "recovery_time_p50_hours": recovery,
+            "rework_deployments": round(deploys * 0.05),
+            "rework_rate": 0.05,
+            "incidents": failed,
+            "restore_time_p50_hours": recovery,
+            "changes": deploys * 2,
+            "linkage_coverage": 1.0,
+            "deployment_frequency_tier": "high",
+            "lead_time_tier": "high" if lead < 168 else "medium",
+            "change_failure_rate_tier": "elite" if cfr <= 0.15 else "high",
+            "recovery_time_tier": "high",
+            "rework_rate_tier": "elite",
+            "benchmark_edition": "2023",
+        }
+
+
+def _write_marts(con: duckdb.DuckDBPyConnection) -> None:
+    for relation in ("dim_teams", "dim_services", "dim_service_teams", "dora_metrics"):
+        create_like_model(con, f"marts.{relation}")
+    for relation in ("fct_deployments", "bsc_measures"):
+        create_like_model(con, f"marts.{relation}")
+    insert_rows(
+        con,
+        "marts.dim_teams",
+        (
+            {"team_id": t, "name": n, "service_count": sum(1 for s in SERVICES if s[2] == t)}
+            for t, n in TEAMS
+        ),
+    )
+    insert_rows(
+        con,
+        "marts.dim_services",
+        (
+            {"service_id": s, "name": n, "team_id": t, "tier": tier, "lifecycle": lc,
+             "repo": f"acme/{s}"}
+            for s, n, t, tier, lc in SERVICES
+        ),
+    )  # fmt: skip
+    insert_rows(
+        con,
+        "marts.dim_service_teams",
+        (
+            {"service_id": s, "team_id": t, "valid_from": f, "valid_to": to}
+            for s, t, f, to in [
+                ("api", "alpha", dt.date(1970, 1, 1), None),
+                ("web", "alpha", dt.date(1970, 1, 1), None),
+                ("jobs", "alpha", dt.date(1970, 1, 1), REORG),
+                ("jobs", "beta", REORG, None),
+            ]
+        ),
+    )
+    insert_rows(con, "marts.dora_metrics", _dora_metrics())
+    insert_rows(
+        con,
+        "marts.fct_deployments",
+        [
+            {"deployment_id": "d1", "service_id": "api",
+             "deployed_at": dt.datetime(2026, 11, 14, 16, 30, tzinfo=dt.UTC)},
+            {"deployment_id": "d2", "service_id": "jobs",
+             "deployed_at": dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)},
+        ],
+    )  # fmt: skip
+
+
+def _write_check_results(con: duckdb.DuckDBPyConnection) -> None:
+    evaluations = [(d, i) for i, d in enumerate(QUARTER_ENDS)]
+    evaluations.append((dt.date(2026, 11, 14), 7))
+    rows = []
+    for as_of, i in evaluations:
+        for rule, (_, _, entity, _) in RULES.items():
+            entities = [s[0] for s in SERVICES] if entity == "service" else ["alpha", "beta"]
+            for eid in entities:
+                rows.append((as_of, rule, eid, *_history_status(rule, eid, i)))
+    rows += [(AS_OF, rule, eid, *result) for (rule, eid), result in LATEST.items()]
+    insert_rows(
+        con,
+        "scorecards.check_results",
+        (
+            {
+                "as_of": as_of,
+                "rule_id": rule,
+                "rule_version": "v1",
+                "scorecard": RULES[rule][0],
+                "level": RULES[rule][1],
+                "entity_type": RULES[rule][2],
+                "entity_id": eid,
+                "status": status,
+                "value": value,
+                "threshold": THRESHOLDS[rule],
+                "note": f"{rule} on {eid}",
+                "evidence_url": f"https://ci.example/{eid}/{rule}" if status == "fail" else None,
+                "rollout": RULES[rule][3],
+                "evaluated_at": dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
+                "run_id": "run-1",
+            }
+            for as_of, rule, eid, status, value in rows
+        ),
+    )
+
+
+def _write_maturity(con: duckdb.DuckDBPyConnection) -> None:
+    computed = dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC)
+    rows = []
+
+    def snapshot_row(i: int, etype: str, eid: str, team: str, level: int, blockers: list):
+        label, start = QUARTERS[i]
+        closed = i < len(QUARTER_ENDS)
+        return {
+            "quarter": label,
+            "quarter_start": start,
+            "quarter_end": _add_months(start, 3) - dt.timedelta(days=1),
+            "entity_type": etype,
+            "entity_id": eid,
+            "team_id": team,
+            "level": level,
+            "level_name": LADDER[level - 1],
+            "next_level_name": LADDER[level] if level < len(LADDER) else None,
+            "blockers": blockers,
+            **{f"{s}_count": 0 for s in ("pass", "warn", "fail", "not_reported", "error")},
+            **{f"{s}_count": 0 for s in ("exempt", "not_applicable")},
+            "level_rule": "rules",
+            "ladder": "default",
+            "is_closed": closed,
+            "ruleset_version": "rs1",
+            "as_of": QUARTER_ENDS[i] if closed else AS_OF,
+            "computed_at": computed,
+            "run_id": "run-1",
+        }
+
+    for i, (_, start) in enumerate(QUARTERS):
+        for service, levels in LEVELS.items():
+            if levels[i] is None:
+                continue
+            team = (
+                "beta" if (service == "jobs" and start >= REORG) or service == "newsvc" else "alpha"
+            )
+            blockers = BLOCKERS[service] if i == 7 else []
+            rows.append(snapshot_row(i, "service", service, team, levels[i], blockers))
+        rows.append(snapshot_row(i, "team", "alpha", "alpha", 2, []))
+    insert_rows(con, "scorecards.maturity_snapshots", rows)
+    snapshot.rebuild_movements(con)
+
+
+# The balanced scorecard as the dbt model leaves it (the grading itself is tested in
+# tests/maturity): (perspective, measure, title, value, target, direction, status, trend,
+# owner, indicator, unit) of the org, for 2026-Q2 (values x 0.9) and 2026-Q3.
+BSC_MEASURES = [
+    ("Business Value", "revenue_per_engineer", "Revenue per engineer", 210.0, 200.0,
+     "higher_is_better", "green", "better", "cfo", "lagging", "kEUR"),
+    ("Customer Outcomes", "availability", "Availability", 0.998, 0.999,
+     "higher_is_better", "yellow", "flat", "sre", "lagging", "ratio"),
+    ("Engineering Excellence", "lead_time_days", "Lead time", 2.0, 1.0,
+     "lower_is_better", "red", "worse", "vpe", "leading", "days"),
+    ("Team Capability", "enps", "eNPS", 30.0, 20.0, "higher_is_better", "green", "better",
+     "hr", "leading", "score"),
+]  # fmt: skip
+
+
+def _write_balanced_scorecard(con: duckdb.DuckDBPyConnection) -> None:
+    create_like_model(con, "scorecards.balanced_scorecard")
+    periods = [
+        ("2026-Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), 0.9),
+        ("2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), 1.0),
+    ]
+    rows = []
+    for period, start, end, factor in periods:
+        for perspective, measure, title, value, target, direction, *rest in BSC_MEASURES:
+            status, trend, owner, indicator, unit = rest
+            rows.append(
+                {"period": period, "period_start": start, "period_end": end,
+                 "entity_type": "org", "entity_id": "org", "perspective": perspective,
+                 "objective": f"{measure} objective", "measure_id": measure, "title": title,
+                 "value": value * factor, "unit": unit, "target": target,
+                 "direction": direction, "yellow_band": 0.1, "status": status,
+                 "previous_value": value * 0.9, "trend": trend, "owner": owner,
+                 "indicator": indicator, "value_source": "bsc_measures",
+                 "rule_version": "v1", "as_of": AS_OF, "computed_at": dt.datetime.now(dt.UTC)}
+            )  # fmt: skip
+    rows.append(
+        {"period": "2026-Q3", "period_start": dt.date(2026, 7, 1),
+         "period_end": dt.date(2026, 9, 30), "entity_type": "team", "entity_id": "alpha",
+         "perspective": "Engineering Excellence", "objective": "flow",
+         "measure_id": "deploys_per_week", "title": "Deploys per week", "value": 1.5,
+         "unit": "deploys/week", "target": 2.0, "direction": "higher_is_better",
+         "yellow_band": 0.1, "status": "yellow", "previous_value": 1.2, "trend": "better",
+         "owner": "alpha-lead", "indicator": "leading", "value_source": "bsc_measures",
+         "rule_version": "v1", "as_of": AS_OF, "computed_at": dt.datetime.now(dt.UTC)}
+    )  # fmt: skip
+    insert_rows(con, "scorecards.balanced_scorecard", rows)
+
+
+REPORTING_VARS = {"as_of": AS_OF.isoformat(), "org_name": "Acme Test"}
+# What the reporting views read besides the hand-made tables: the calendar and the DORA
+# reference marts (built from their seeds), then the views.
+REPORTING_SELECT = (
+    "dora_benchmarks dora_metric_catalog dim_calendar dim_dora_metrics dim_dora_benchmarks "
+    "tag:reporting"
+)
+
+
+def build_contract_warehouse(path: Path, *, work_dir: Path | None = None) -> Path:
+    """A warehouse file with every public table filled by hand, the rule catalog written
+    from RULE_FILES, and the dbt reporting models built on it (real dbt, as of AS_OF)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("create schema if not exists marts")
-        con.execute("create schema if not exists scorecards")
-        if marts:
-            con.execute(
-                "create or replace table marts.dim_teams "
-                "(team_id varchar, name varchar, service_count integer)"
-            )
-            for team_id, name in TEAMS:
-                count = sum(1 for s in SERVICES if s[2] == team_id)
-                con.execute("insert into marts.dim_teams values (?, ?, ?)", [team_id, name, count])
-            con.execute(
-                "create or replace table marts.dim_services (service_id varchar, name varchar, "
-                "team_id varchar, tier varchar, lifecycle varchar, repo varchar)"
-            )
-            for service in SERVICES:
-                con.execute(
-                    "insert into marts.dim_services values (?, ?, ?, ?, ?, ?)",
-                    [*service, f"acme/{service[0]}"],
-                )
-            con.execute(
-                "create or replace table marts.dim_service_teams "
-                "(service_id varchar, team_id varchar, valid_from date, valid_to date)"
-            )
-            con.executemany(
-                "insert into marts.dim_service_teams values (?, ?, ?, ?)",
-                [
-                    ("api", "alpha", dt.date(1970, 1, 1), None),
-                    ("web", "alpha", dt.date(1970, 1, 1), None),
-                    ("jobs", "alpha", dt.date(1970, 1, 1), REORG),
-                    ("jobs", "beta", REORG, None),
-                ],
-            )
-            con.execute(
-                """
-                create or replace table marts.dora_metrics (
-                    period_grain varchar, period_start date, period_end date,
-                    period_label varchar, entity_type varchar, entity_id varchar,
-                    deployments bigint, deploy_days bigint, deployment_frequency double,
-                    lead_time_sample_size bigint, lead_time_p50_hours double,
-                    lead_time_p75_hours double, lead_time_p90_hours double,
-                    failed_deployments bigint, change_failure_rate double,
-                    recovery_sample_size bigint, recovery_time_p50_hours double,
-                    rework_deployments bigint, rework_rate double, incidents bigint,
-                    restore_time_p50_hours double, changes_deployed bigint,
-                    linkage_coverage double, deployment_frequency_tier varchar,
-                    lead_time_tier varchar, change_failure_rate_tier varchar,
-                    recovery_time_tier varchar, rework_rate_tier varchar,
-                    benchmark_edition varchar
-                )
-                """
-            )
-            for grain, start, label, etype, eid, deploys, lead, cfr, recovery in _dora_rows():
-                end = {
-                    "quarter": _add_months(start, 3),
-                    "month": _add_months(start, 1),
-                    "week": start + dt.timedelta(days=7),
-                }[grain] - dt.timedelta(days=1)
-                days = (end - start).days + 1
-                failed = round(deploys * cfr)
-                con.execute(
-                    "insert into marts.dora_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        grain,
-                        start,
-                        end,
-                        label,
-                        etype,
-                        eid,
-                        deploys,
-                        min(deploys, days),
-                        deploys / (days / 7),
-                        deploys * 2,
-                        lead,
-                        lead * 1.5,
-                        lead * 2,
-                        failed,
-                        cfr,
-                        failed,
-                        recovery,
-                        round(deploys * 0.05),
-                        0.05,
-                        failed,
-                        recovery,
-                        deploys * 2,
-                        1.0,
-                        "high",
-                        "high" if lead < 168 else "medium",
-                        "elite" if cfr <= 0.15 else "high",
-                        "high",
-                        "elite",
-                        "2023",
-                    ],
-                )
-            con.execute(
-                "create or replace table marts.fct_deployments (deployment_id varchar, "
-                "service_id varchar, deployed_at timestamptz)"
-            )
-            con.execute(
-                "insert into marts.fct_deployments values "
-                "('d1', 'api', '2026-11-14 16:30:00+00'), ('d2', 'jobs', '2026-11-02 09:00:00+00')"
-            )
-            con.execute(
-                "create or replace table marts.bsc_measures (period varchar, entity_type varchar,"
-                " entity_id varchar, perspective varchar, measure_id varchar, value double, "
-                "unit varchar)"
-            )
-        if check_results:
-            con.execute(
-                """
-                create or replace table scorecards.check_results (
-                    as_of date, rule_id varchar, rule_version varchar, scorecard varchar,
-                    level integer, entity_type varchar, entity_id varchar, status varchar,
-                    value double, threshold varchar, note varchar, evidence_url varchar,
-                    rollout varchar, evaluated_at timestamptz, run_id varchar
-                )
-                """
-            )
-            evaluations = [(d, i) for i, d in enumerate(QUARTER_ENDS)]
-            evaluations.append((dt.date(2026, 11, 14), 7))
-            rows = []
-            for as_of, i in evaluations:
-                for rule, (scorecard, level, entity, _) in RULES.items():
-                    entities = (
-                        [s[0] for s in SERVICES] if entity == "service" else ["alpha", "beta"]
-                    )
-                    for eid in entities:
-                        status, value = _history_status(rule, eid, i)
-                        rows.append((as_of, rule, scorecard, level, entity, eid, status, value))
-            for (rule, eid), (status, value) in LATEST.items():
-                scorecard, level, entity, _ = RULES[rule]
-                rows.append((AS_OF, rule, scorecard, level, entity, eid, status, value))
-            for as_of, rule, scorecard, level, entity, eid, status, value in rows:
-                con.execute(
-                    "insert into scorecards.check_results values "
-                    "(?, ?, 'v1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'run-1')",
-                    [
-                        as_of,
-                        rule,
-                        scorecard,
-                        level,
-                        entity,
-                        eid,
-                        status,
-                        value,
-                        THRESHOLDS[rule],
-                        f"{rule} on {eid}",
-                        f"https://ci.example/{eid}/{rule}" if status == "fail" else None,
-                        RULES[rule][3],
-                        dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
-                    ],
-                )
-        if maturity:
-            con.execute(
-                """
-                create or replace table scorecards.maturity_snapshots (
-                    quarter varchar, quarter_start date, entity_type varchar, entity_id varchar,
-                    team_id varchar, level integer, level_name varchar, pass_count integer,
-                    fail_count integer, blockers varchar[], ruleset_version varchar,
-                    as_of date, computed_at timestamptz
-                )
-                """
-            )
-            for i, (label, start) in enumerate(QUARTERS):
-                as_of = QUARTER_ENDS[i] if i < len(QUARTER_ENDS) else AS_OF
-                for service, levels in LEVELS.items():
-                    level = levels[i]
-                    if level is None:
-                        continue
-                    team = "beta" if service == "jobs" and start >= REORG else "alpha"
-                    if service == "newsvc":
-                        team = "beta"
-                    con.execute(
-                        "insert into scorecards.maturity_snapshots values "
-                        "(?, ?, 'service', ?, ?, ?, ?, 0, 0, ?, 'rs1', ?, ?)",
-                        [
-                            label,
-                            start,
-                            service,
-                            team,
-                            level,
-                            LADDER[level - 1],
-                            BLOCKERS[service] if i == 7 else [],
-                            as_of,
-                            dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
-                        ],
-                    )
-                con.execute(
-                    "insert into scorecards.maturity_snapshots values "
-                    "(?, ?, 'team', 'alpha', 'alpha', 2, 'Defined', 0, 0, [], 'rs1', ?, ?)",
-                    [label, start, as_of, dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC)],
-                )
-        if balanced_scorecard:
-            con.execute(
-                """
-                create or replace table scorecards.balanced_scorecard (
-                    period varchar, period_start date, period_end date, entity_type varchar,
-                    entity_id varchar, perspective varchar, objective varchar,
-                    measure_id varchar, title varchar, value double, unit varchar,
-                    target double, direction varchar, yellow_band double, yellow_limit double,
-                    status varchar, previous_value double, trend varchar, owner varchar,
-                    indicator varchar, value_source varchar, rule_version varchar,
-                    as_of date, computed_at timestamptz
-                )
-                """
-            )
-            # (perspective, measure, title, value, target, direction, status, trend, owner,
-            #  indicator, unit)
-            measures = [
-                ("Business Value", "revenue_per_engineer", "Revenue per engineer", 210.0, 200.0,
-                 "higher_is_better", "green", "up", "cfo", "lagging", "kEUR"),
-                ("Customer Outcomes", "availability", "Availability", 0.998, 0.999,
-                 "higher_is_better", "yellow", "flat", "sre", "lagging", "ratio"),
-                ("Engineering Excellence", "lead_time_days", "Lead time", 2.0, 1.0,
-                 "lower_is_better", "red", "down", "vpe", "leading", "days"),
-                ("Team Capability", "enps", "eNPS", 30.0, 20.0, "higher_is_better", "green", "up",
-                 "hr", "leading", "score"),
-            ]  # fmt: skip
-            periods = [
-                ("2026-Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30), 0.9),
-                ("2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), 1.0),
-            ]
-            for period, start, end, factor in periods:
-                for perspective, measure, title, value, target, direction, *rest in measures:
-                    status, trend, owner, indicator, unit = rest
-                    con.execute(
-                        "insert into scorecards.balanced_scorecard values (?, ?, ?, 'org', "
-                        "'org', ?, ?, ?, ?, ?, ?, ?, ?, 0.1, null, ?, ?, ?, ?, ?, 'rule', 'v1', "
-                        "?, now())",
-                        [period, start, end, perspective, f"{measure} objective", measure,
-                         title, value * factor, unit, target, direction, status, value * 0.9,
-                         trend, owner, indicator, end],
-                    )  # fmt: skip
-            con.execute(
-                "insert into scorecards.balanced_scorecard values ('2026-Q3', '2026-07-01', "
-                "'2026-09-30', 'team', 'alpha', 'Engineering Excellence', 'flow', "
-                "'deploys_per_week', 'Deploys per week', 1.5, 'deploys/week', 2.0, "
-                "'higher_is_better', 0.1, null, 'yellow', 1.2, 'up', 'alpha-lead', 'leading', "
-                "'rule', 'v1', '2026-09-30', now())"
-            )
+        _write_marts(con)
+        for ddl in (store.DDL, catalog.DDL, snapshot.DDL, bsc.DDL):
+            con.execute(ddl)
+        _write_check_results(con)
+        _write_maturity(con)
+        _write_balanced_scorecard(con)
+    rules = write_rules(path.parent / "rules")
+    catalog.write_rule_catalog(path, load_rules(rules))
+    dbt_build(
+        path,
+        REPORTING_SELECT,
+        # The scorecard's grading has its own tests; here its table is the hand-made one.
+        exclude="scorecards_balanced_scorecard",
+        variables=REPORTING_VARS,
+        work_dir=work_dir or path.parent / "dbt",
+    )
     return path
+
+
+@functools.cache
+def built_warehouse() -> Path:
+    """The contract warehouse, built once per test process (dbt takes seconds)."""
+    root = Path(tempfile.mkdtemp(prefix="stature-contract-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return build_contract_warehouse(root / "warehouse.duckdb")
 
 
 # --- Headless Chromium through the DevTools protocol over a pipe ----------------------------
@@ -637,21 +660,80 @@ STRATEGY_LINKS = [
     ("lead_time_days", "availability"),
     ("availability", "revenue_per_engineer"),
 ]
-RULE_FILES = {
-    "engineering_maturity/has_runbook.sql": """/*---
-id: has_runbook
-title: Has a runbook
-scorecard: engineering_maturity
+
+
+def _rule(rule_id: str, title: str, header: str, sql: str, scorecard: str = "engineering_maturity"):
+    return (
+        f"{scorecard}/{rule_id}.sql",
+        f"/*---\nid: {rule_id}\ntitle: {title}\nscorecard: {scorecard}\n{header.strip()}\n---*/\n"
+        + sql,
+    )
+
+
+# The rules behind the hand-made check results (the rule engine writes their headers into
+# scorecards.rule_catalog), and a file without a header that the catalog leaves out.
+RULE_FILES = dict(
+    [
+        _rule(
+            "has_runbook",
+            "Has a runbook",
+            """
 level: 2
 owner: platform-team
 thresholds: {pass: "== 1"}
 unit: runbooks
 remediation: https://wiki.example/runbooks
----*/
-select service_id, case when has_runbook then 1 else 0 end as value from marts.dim_services
 """,
-    "engineering_maturity/not_a_rule.sql": "select 1 as value\n",
-}
+            "select service_id, case when has_runbook then 1 else 0 end as value "
+            "from marts.dim_services\n",
+        ),
+        _rule(
+            "deploys_weekly",
+            "Deploys to production weekly",
+            """
+level: 3
+owner: platform-team
+thresholds: {pass: ">= 1", warn: ">= 0.25"}
+""",
+            "select entity_id as service_id, deployment_frequency as value from marts.dora_metrics "
+            "where entity_type = 'service' and period_grain = 'month'\n",
+        ),
+        _rule(
+            "preview_rule",
+            "Preview environments",
+            """
+level: 4
+owner: platform-team
+rollout: shadow
+thresholds: {pass: "== 1"}
+""",
+            "select service_id, 1 as value from marts.dim_services\n",
+        ),
+        _rule(
+            "team_oncall",
+            "The team has an on-call rota",
+            """
+level: 2
+owner: platform-team
+entity: team
+thresholds: {pass: "== 1"}
+""",
+            "select team_id, 1 as value from marts.dim_teams\n",
+        ),
+        _rule(
+            "sec_scan",
+            "Security scanning in CI",
+            """
+level: 4
+owner: security-team
+thresholds: {pass: "== 1"}
+""",
+            "select service_id, 1 as value from marts.dim_services\n",
+            scorecard="security",
+        ),
+        ("engineering_maturity/not_a_rule.sql", "select 1 as value\n"),
+    ]
+)
 
 
 def write_rules(root: Path) -> Path:
@@ -680,24 +762,65 @@ def make_config(root: Path, *, strategy_map: bool = True) -> Path:
     return path
 
 
-def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
-    """Build the hand-made warehouse (or the parts asked for), create the reporting views,
-    publish it; returns (config, the views outcome, the publish report)."""
-    root.mkdir(parents=True, exist_ok=True)
-    warehouse = build_contract_warehouse(root / "warehouse.duckdb", **parts)
-    config = load_config(make_config(root, strategy_map=strategy_map))
+# The tables each stage writes: a part left out drops them, and with them every reporting
+# view that reads them (from the dbt manifest), as if that stage had never run.
+PARTS = {
+    "marts": (
+        "marts.dim_teams", "marts.dim_services", "marts.dim_service_teams",
+        "marts.dora_metrics", "marts.fct_deployments", "marts.bsc_measures",
+        "marts.dim_calendar", "marts.dim_dora_metrics", "marts.dim_dora_benchmarks",
+    ),
+    "check_results": (
+        "scorecards.check_results", "scorecards.rule_catalog", "scorecards.rule_versions",
+    ),
+    "maturity": (
+        "scorecards.maturity_snapshots", "scorecards.maturity_movements",
+        "scorecards.maturity_audit",
+    ),
+    "balanced_scorecard": ("scorecards.balanced_scorecard", "scorecards.bsc_targets"),
+}  # fmt: skip
+
+
+def _leave_out(warehouse: Path, tables: set[str]) -> list[str]:
+    """Drop `tables` and the reporting views reading any of them; returns the views kept."""
+    views = {m.relation: set(m.depends_on) for m in schema_models("reporting")}
+    dropped = sorted(v for v, needs in views.items() if needs & tables)
     with duckdb.connect(str(warehouse)) as con:
-        outcome = create_reporting_views(con, config, rules_dir=write_rules(root / "rules"))
+        for view in dropped:
+            con.execute(f"drop view if exists {view}")
+        for table in sorted(tables):
+            con.execute(f"drop table if exists {table}")
+    return sorted(set(views) - set(dropped))
+
+
+def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
+    """The hand-made warehouse with its reporting views (built once per session), copied
+    under `root`, less the parts asked to be left out (marts, check_results, maturity,
+    balanced_scorecard = False), published; returns (config, the reporting views in the
+    warehouse, the publish report)."""
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise TypeError(f"unknown parts {sorted(unknown)}: choose from {sorted(PARTS)}")
+    root.mkdir(parents=True, exist_ok=True)
+    warehouse = root / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse(), warehouse)
+    write_rules(root / "rules")
+    missing = {t for part, keep in parts.items() if not keep for t in PARTS[part]}
+    views = _leave_out(warehouse, missing)
+    config = load_config(make_config(root, strategy_map=strategy_map))
     report = publish(warehouse, root / "published", run_id="run-1")
-    return config, outcome, report
+    return config, views, report
 
 
-# The reporting views every consumer expects in the published copy.
+# The reporting views the report, the notebook and BI tools read.
 VIEW_NAMES = [
     "reporting.balanced_scorecard",
     "reporting.dora_trends",
+    "reporting.dora_trends_by_metric",
+    "reporting.fiscal_periods",
     "reporting.maturity_distribution",
     "reporting.maturity_movements",
+    "reporting.rule_catalog",
     "reporting.scorecard_pass_rates",
     "reporting.service_maturity",
     "reporting.service_standards",

@@ -2,9 +2,9 @@
     Enforced check results counted by status per evaluation date, scorecard and team (the team
     that owned each service on that date) and for the whole org, with the pass rate
     (passed / graded, graded = pass + warn + fail + not reported + error). Every evaluation
-    date says whether it is the last one of its ISO week, month and fiscal quarter, so a
-    trend per period takes `where is_month_close` (or week, quarter): a weekly backfill draws
-    a point per week. The quarter columns say whether the quarter is closed as of the run.
+    date says whether it is the scorecard's last one of its ISO week, month and fiscal
+    quarter, so a trend per period takes `where is_month_close` (or week, quarter): a weekly
+    backfill draws a point per week. The quarter columns say whether the quarter is closed as of the run.
 -#}
 {%- set statuses = [
     ('passed', 'pass'), ('warned', 'warn'), ('failed', 'fail'), ('not_reported', 'not_reported'),
@@ -52,7 +52,8 @@ results as (
 ),
 
 evaluation_days as (
-    select
+    select distinct
+        results.scorecard,
         calendar.date_day as as_of,
         calendar.week_start,
         calendar.week_label,
@@ -61,21 +62,22 @@ evaluation_days as (
         calendar.quarter_label as quarter,
         calendar.quarter_start,
         calendar.quarter_end
-    from {{ ref('dim_calendar') }} as calendar
-    where calendar.date_day in (select results.as_of from results)
+    from results
+    inner join {{ ref('dim_calendar') }} as calendar on results.as_of = calendar.date_day
 ),
 
+-- The last evaluation date of a scorecard in each week, month and quarter.
 evaluations as (
     select
         evaluation_days.*,
         evaluation_days.as_of = max(evaluation_days.as_of) over (
-            partition by evaluation_days.week_start
+            partition by evaluation_days.scorecard, evaluation_days.week_start
         ) as is_week_close,
         evaluation_days.as_of = max(evaluation_days.as_of) over (
-            partition by evaluation_days.month_start
+            partition by evaluation_days.scorecard, evaluation_days.month_start
         ) as is_month_close,
         evaluation_days.as_of = max(evaluation_days.as_of) over (
-            partition by evaluation_days.quarter_start
+            partition by evaluation_days.scorecard, evaluation_days.quarter_start
         ) as is_quarter_close
     from evaluation_days
 ),
@@ -165,6 +167,7 @@ select
     evaluations.month_label,
     evaluations.is_month_close
 from counted
-inner join evaluations on counted.as_of = evaluations.as_of
+inner join evaluations
+    on counted.as_of = evaluations.as_of and counted.scorecard = evaluations.scorecard
 inner join quarters on evaluations.quarter_start = quarters.period_start
 left join {{ ref('dim_teams') }} as teams on counted.team_id = teams.team_id
