@@ -396,7 +396,7 @@ def test_service_standards_show_each_rule_at_its_newest_evaluation(tmp_path):
     rules = write_rules(tmp_path / "rules")
     (rules / "engineering_maturity" / "new_rule.sql").write_text(
         "/*---\nid: new_rule\ntitle: A new rule\nscorecard: engineering_maturity\n"
-        "level: 2\nowner: platform-team\nunit: things\nthresholds: {pass: \"== 1\"}\n---*/\n"
+        'level: 2\nowner: platform-team\nunit: things\nthresholds: {pass: "== 1"}\n---*/\n'
         "select service_id, 1 as value from marts.dim_services\n"
     )
     (rules / "engineering_maturity" / "has_runbook.sql").unlink()

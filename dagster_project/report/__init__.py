@@ -1,8 +1,8 @@
 """What leaders and teams open: the `reporting` views, the static HTML report and the
 per-service / per-team files, all read from the published copy (never the live warehouse).
 
-    views.py   reporting.* views in the warehouse (published with marts and scorecards)
-    data.py    reads the published copy for the report and the portal files
+    data.py    reads the published copy (the reporting views, dbt models in
+               dbt_project/models/reporting) for the report and the portal files
     svg.py     inline SVG charts (no scripts, no external resources)
     html.py    the self-contained HTML report
     portal.py  services/<service_id>.json and teams/<team_id>.md

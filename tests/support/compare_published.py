@@ -20,7 +20,16 @@ import duckdb
 
 SCHEMAS = ("marts", "scorecards")
 # Columns that say when or in which run a row was written: they differ between any two runs.
-VOLATILE = {"evaluated_at", "computed_at", "run_id", "recorded_at", "published_at", "changed_at"}
+VOLATILE = {
+    "evaluated_at",
+    "computed_at",
+    "run_id",
+    "recorded_at",
+    "published_at",
+    "changed_at",
+    "requested_at",  # maturity_audit: when a close was asked for
+    "first_seen_at",  # rule_versions: when a rule version was first stored
+}
 
 
 @dataclass
