@@ -42,9 +42,12 @@ def run_dbt(warehouse: Path, tmp_path: Path, *args: str) -> subprocess.Completed
         "STATURE_WAREHOUSE": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    command = [
-        str(DBT),
-        *args,
+    command = [str(DBT), *args]
+    if args and args[0] in ("build", "run") and "--select" not in args:
+        # The reporting models read what the rule and maturity stages write (scorecards.*):
+        # a whole-project run here builds the marts, as the dbt_models asset does.
+        command += ["--exclude", "tag:reporting"]
+    command += [
         "--project-dir",
         str(DBT_DIR),
         "--profiles-dir",

@@ -93,7 +93,8 @@ def bench_org(workdir: Path, services: int, days: int, teams: int, reuse: bool) 
         print(f"ingest (export mode): {time.perf_counter() - started:.0f} s, ok={report.ok}")
 
     print(f"load average before dbt: {load_average()}")
-    wall, results = run_dbt(warehouse, workdir, "build")
+    # the marts, as the dbt_models asset builds them (the reporting models need scorecards.*)
+    wall, results = run_dbt(warehouse, workdir, "build", "--exclude", "tag:reporting")
     seconds = node_seconds(results)
     models = {
         k: v
