@@ -378,7 +378,10 @@ counts as (
 ),
 
 ladder as (
+    -- unrated entities (level NULL) get a row of their own, so the shares add up to 1
     select * from {ctx.ladder_values()}
+    union all
+    select null, 'Unrated'
 )
 
 select
@@ -398,7 +401,7 @@ cross join ladder
 left join counts
     on counts.quarter = quarters.quarter
     and counts.entity_type = quarters.entity_type
-    and counts.level = ladder.level
+    and counts.level is not distinct from ladder.level
 """
 
 

@@ -389,6 +389,29 @@ def test_regrade_reapplies_thresholds_without_rerunning(
     assert "tls: skipped: the query changed since version" in capsys.readouterr().out
 
 
+def test_diff_shows_entities_becoming_unrated_and_rated(cli, capsys, tmp_path, make_warehouse):
+    """An entity no enforced, levelled rule applies to is unrated: neither level 1 nor 5."""
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    repo = tmp_path / "repo"
+    rules_dir = repo / "rules_sql"
+    (rules_dir / "security").mkdir(parents=True)
+    only = rules_dir / "security" / "only.sql"
+    sql = "select service_id, 1 as value from marts.dim_services"
+    only.write_text(rule_text("only", sql, extra="applies_to: \"tier = 'tier-1'\""))
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    # the rule now applies to tier-3 only: svc-a and svc-b lose their only rule
+    only.write_text(rule_text("only", sql, extra="applies_to: \"tier = 'tier-3'\""))
+    args = ["--base", "HEAD", "--as-of", AS_OF, "--rules-dir", str(rules_dir)]
+    assert cli("rules", "diff", *args, "--warehouse", str(warehouse)) == 0
+    out = capsys.readouterr().out
+    assert "maturity level: 3 entities change level" in out
+    assert "  service  svc-a                        5 -> unrated\n" in out
+    assert "  service  svc-b                        5 -> unrated\n" in out
+    assert "  service  svc-c                        unrated -> 5\n" in out
+
+
 @pytest.mark.parametrize("verb", ["check", "test", "preview", "diff", "backfill", "regrade"])
 def test_every_verb_has_help_and_a_handler(verb):
     from dagster_project.cli import build_parser
