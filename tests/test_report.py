@@ -234,14 +234,17 @@ def test_maturity_distribution_counts_every_level_of_the_ladder(full):
         ("2026-Q3", True, 3, "Measured", 1, 4, 0.25),
         ("2026-Q3", True, 4, "Embedded", 0, 4, 0.0),
         ("2026-Q3", True, 5, "Systemic", 0, 4, 0.0),
+        ("2026-Q3", True, None, "Unrated", 0, 4, 0.0),
         ("2026-Q4", False, 1, "Ad hoc", 1, 4, 0.25),
         ("2026-Q4", False, 2, "Defined", 2, 4, 0.5),
         ("2026-Q4", False, 3, "Measured", 1, 4, 0.25),
         ("2026-Q4", False, 4, "Embedded", 0, 4, 0.0),
         ("2026-Q4", False, 5, "Systemic", 0, 4, 0.0),
+        ("2026-Q4", False, None, "Unrated", 0, 4, 0.0),
     ]
+    # five levels and the unrated row, for services and teams, in 8 quarters
     assert published_rows(report, "select count(*) from reporting.maturity_distribution") == [
-        (8 * 2 * 5,)
+        (8 * 2 * 6,)
     ]
 
 
