@@ -128,7 +128,10 @@ def test_test_runs_fixtures_and_reports_failures(cli, capsys, rules_dir, write_r
     assert "FAIL security/tls: a wrong expectation" in out
     assert "    a: expected pass, got fail (value 0.5, note None)" in out
     assert "no tests: security/untested" in out
-    assert out.strip().endswith("1 passed, 1 failed, 1 rules without tests")
+    assert "COVERAGE security/tls: pass, fail; missing not_reported" in out
+    assert out.strip().endswith(
+        "1 passed, 1 failed, 1 rules without tests, 1 rules miss a status they can give"
+    )
     assert cli("rules", "test", "tls", "--rules-dir", str(rules_dir)) == 1
     capsys.readouterr()
 
