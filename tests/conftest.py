@@ -42,6 +42,17 @@ class Workspace:
         )
 
 
+def require_program(path: Path, how_to_install: str) -> None:
+    """For a test that needs an installed program (the browser tests need Chromium): when it
+    is missing, fail with CI set (CI must run the test, never skip it), else skip saying why."""
+    if path.exists():
+        return
+    reason = f"{path} is not installed ({how_to_install})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: with CI set this test must run, not skip", pytrace=False)
+    pytest.skip(f"{reason}; with CI set this fails")
+
+
 def make_workspace(root: Path, export_dir: Path, **overrides) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((REPO / "stature.yml").read_text())

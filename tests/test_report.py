@@ -25,7 +25,7 @@ from dagster_project.report import svg
 from dagster_project.report.html import DASH, SECTIONS, STATUS_LABEL, fmt_rate
 from dagster_project.report.outputs import write_outputs
 from dagster_project.report.views import create_reporting_views, fiscal_quarter
-from tests.conftest import SMALL_ORG_END, Workspace, make_workspace
+from tests.conftest import SMALL_ORG_END, Workspace, make_workspace, require_program
 from tests.support.report_warehouse import (
     AS_OF,
     CHROMIUM,
@@ -813,8 +813,7 @@ def test_the_assets_create_the_views_then_write_the_report_after_publish(tmp_pat
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI installs it)")
+    require_program(CHROMIUM, "`make chromium` installs it")
     browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield browser
     browser.close()
