@@ -98,9 +98,11 @@ def test_sample_org_writes_the_session_org_and_its_ndjson_bundles_land_the_same_
         assert list(per_file.glob(f"github/*/*/{name}/*.json")), name
 
     ws = make_workspace(tmp_path / "ws", bundled)
-    result = ws.stature("ingest", "--export-dir", str(bundled))
+    warehouse = tmp_path / "bundled.duckdb"  # --warehouse beats the config's
+    result = ws.stature("ingest", "--export-dir", str(bundled), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    landed, expected = raw_rows(ws.warehouse), raw_rows(nightly.workspace.warehouse)
+    assert not ws.warehouse.exists()
+    landed, expected = raw_rows(warehouse), raw_rows(nightly.workspace.warehouse)
     assert landed.keys() == expected.keys()
     for table in expected:
         assert landed[table] == expected[table], table
@@ -151,7 +153,7 @@ def api_workspace(root: Path, export: Path, server: LocalServer) -> Path:
 
 
 def test_ingest_saves_an_export_refreshes_in_full_and_a_failing_source_exits_1(
-    tmp_path, small_export
+    tmp_path, small_export, monkeypatch
 ):
     env = {
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
@@ -176,15 +178,34 @@ def test_ingest_saves_an_export_refreshes_in_full_and_a_failing_source_exits_1(
         assert pulls
 
         # A plain ingest would ask only for what changed (since=...); --full-refresh asks
-        # for everything again, as the first pull did
+        # for everything again, as the first pull did. -v: Dagster's step logs on the
+        # terminal instead of a log file; --as-of: the run's date, kept as its tag
         server.requests.clear()
         env["CLI_TEST_PD"] = TOKEN
-        again = stature("ingest", "--config", str(config), "--full-refresh", env=env)
+        again = stature(
+            "ingest",
+            "--config",
+            str(config),
+            "--full-refresh",
+            "-v",
+            "--as-of",
+            "2026-11-14",
+            env=env,
+        )
         assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+        assert "(step logs:" in first.stdout and "(step logs:" not in again.stdout
+        assert "ingest_github" in again.stderr
         github_again = [t for t in server.paths() if t.startswith("/github/")]
         assert sorted(github_again) == sorted(github_first)
         assert not [t for t in github_again if "since=" in t]
         assert "raw_pagerduty.incidents:" in again.stdout
+
+    import dagster as dg
+
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with dg.DagsterInstance.get() as instance:  # the runs the CLI recorded
+        latest = instance.get_runs(limit=1)[0]
+    assert (latest.job_name, latest.tags["stature/as_of"]) == ("ingest", "2026-11-14")
 
     # --save-export saves an API pull: with --export-dir it is bad usage, said before any work
     both = stature(

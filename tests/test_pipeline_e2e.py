@@ -168,7 +168,7 @@ def test_unrated_services_are_shown_as_unrated_by_the_summary_report_and_portal(
 
 # --- a second run over a changed export while readers read ----------------------------------
 
-# A reader process: opens the published copy afresh every few milliseconds and reads two
+# A reader process: opens the published copy afresh five times a second and reads two
 # figures that agree in any one run's copy and disagree in a mixed one: the production
 # deployments, counted row by row in fct_deployments and summed week by week for the org in
 # dora_metrics; then the same from the Parquet files of one resolved `parquet` link.
@@ -198,7 +198,7 @@ READER = textwrap.dedent(
             print(json.dumps({"db": list(db), "parquet": list(pq)}), flush=True)
         except Exception as exc:  # any failure to read is the finding
             print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
-        time.sleep(0.05)
+        time.sleep(0.2)
     """
 )
 
