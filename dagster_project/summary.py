@@ -165,9 +165,10 @@ def maturity_summary(con: duckdb.DuckDBPyConnection, *, quarters: int = 8) -> st
         "where entity_type in ('team', 'org') and quarter in (select unnest(?::varchar[]))",
         [shown],
     ).fetchall()
-    grid: dict[tuple[str, str], dict[str, int]] = {}
+    grid: dict[tuple[str, str], dict[str, int | str]] = {}
     for etype, eid, quarter, level in levels:
-        grid.setdefault((etype, eid), {})[quarter] = level
+        # a team no enforced, levelled rule rates: say so, "-" is for no snapshot
+        grid.setdefault((etype, eid), {})[quarter] = "unrated" if level is None else level
     rows = [
         [key[1], *[grid[key].get(q) for q in shown]]
         for key in sorted(grid, key=lambda k: (k[0] == "org", k[1]))

@@ -1,5 +1,6 @@
-"""Shared fixtures: a small generated org and a workspace (config, warehouse, published dir)
-in a temp folder, so tests never touch data/ and never share a warehouse."""
+"""Shared fixtures: a small generated org, a workspace (config, warehouse, published dir) in
+a temp folder, so tests never touch data/, and the one nightly run of the session that the
+end-to-end, report, notebook and BI tests read (they copy it before they change anything)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,17 @@ class Workspace:
         )
 
 
+def require_program(path: Path, how_to_install: str) -> None:
+    """For a test that needs an installed program (the browser tests need Chromium): when it
+    is missing, fail with CI set (CI must run the test, never skip it), else skip saying why."""
+    if path.exists():
+        return
+    reason = f"{path} is not installed ({how_to_install})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: with CI set this test must run, not skip", pytrace=False)
+    pytest.skip(f"{reason}; with CI set this fails")
+
+
 def make_workspace(root: Path, export_dir: Path, **overrides) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((REPO / "stature.yml").read_text())
@@ -65,6 +77,73 @@ def small_org(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("small_org") / "export"
     generate_sample_org(out, end=SMALL_ORG_END, days=730, services=12, teams=4)
     return out
+
+
+@dataclass
+class NightlyRun:
+    """The session's `stature run` of the small org as of SMALL_ORG_END.
+
+    It runs the way a user points a run at other paths: the config comes from
+    $STATURE_CONFIG (`run_config`), whose warehouse and rules folder are decoys that the
+    `--warehouse` and `--rules-dir` flags must beat, and whose export directory is unset, so
+    only `--export-dir` brings data. `workspace` holds a plain config naming the paths the
+    run really used, for the commands tests run afterwards (`report`, `summary`, ...).
+    Read it, never write to it: copy the warehouse or the published folder first."""
+
+    workspace: Workspace
+    result: subprocess.CompletedProcess
+    run_config: Path
+    decoy_warehouse: Path
+    decoy_rules: Path
+
+
+@pytest.fixture(scope="session")
+def nightly(tmp_path_factory, small_org) -> NightlyRun:
+    root = tmp_path_factory.mktemp("nightly")
+    ws = make_workspace(root, small_org)
+    decoy_rules = root / "decoy_rules"
+    (decoy_rules / "security").mkdir(parents=True)
+    run_config = yaml.safe_load(ws.config.read_text())
+    run_config.pop("export_dir")
+    run_config["warehouse"] = str(root / "decoy.duckdb")
+    run_config["rules"] = {**run_config["rules"], "dir": str(decoy_rules)}
+    (root / "run-config.yml").write_text(yaml.safe_dump(run_config, sort_keys=False))
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "STATURE_CONFIG": str(root / "run-config.yml"),
+    }
+    env.pop("STATURE_WAREHOUSE", None)
+    result = subprocess.run(
+        [
+            str(STATURE),
+            "run",
+            "--as-of",
+            SMALL_ORG_END.isoformat(),
+            "--export-dir",
+            str(small_org),
+            "--rules-dir",
+            str(REPO / "rules_sql"),
+            "--warehouse",
+            str(ws.warehouse),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return NightlyRun(ws, result, root / "run-config.yml", root / "decoy.duckdb", decoy_rules)
+
+
+def copy_of_nightly(nightly: NightlyRun, root: Path, export_dir: Path | None = None) -> Workspace:
+    """A workspace of its own holding a copy of the nightly's warehouse and published folder
+    for a test that runs again or changes something."""
+    ws = make_workspace(root, export_dir or nightly.workspace.export_dir)
+    shutil.copyfile(nightly.workspace.warehouse, ws.warehouse)
+    shutil.copytree(nightly.workspace.published, ws.published, symlinks=True)
+    return ws
 
 
 @pytest.fixture

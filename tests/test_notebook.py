@@ -2,7 +2,7 @@
 every cell against a published copy, and every figure it draws is checked for data.
 
 Quick tests use the hand-made warehouse of tests/test_report.py (figures known by heart);
-the slow one runs the real nightly job on the generated sample org.
+the slow one reads the session's nightly run of the generated sample org.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tests.conftest import REPO, SMALL_ORG_END, make_workspace
+from tests.conftest import REPO, SMALL_ORG_END
 from tests.support.report_warehouse import QUARTERS, published_copy
 
 NOTEBOOK = REPO / "notebooks" / "leaders.ipynb"
@@ -136,13 +136,8 @@ def test_without_a_published_copy_the_first_cell_says_what_to_do(tmp_path, monke
 
 
 @pytest.mark.slow
-def test_the_notebook_on_the_sample_org_shows_eight_quarters_of_history(
-    tmp_path_factory, small_org, monkeypatch
-):
-    ws = make_workspace(tmp_path_factory.mktemp("notebook-e2e"), small_org)
-    result = ws.stature("run", "--as-of", SMALL_ORG_END.isoformat())
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    notebook, figures = run_notebook(ws.published / "stature.duckdb", monkeypatch)
+def test_the_notebook_on_the_sample_org_shows_eight_quarters_of_history(nightly, monkeypatch):
+    notebook, figures = run_notebook(nightly.workspace.published / "stature.duckdb", monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == []
     assert set(figures) >= {"dora_trends", "maturity_distribution", "scorecard_pass_rates"}

@@ -55,6 +55,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "test", parents=[shared], help="run the golden fixtures in <scorecard>/tests/<rule_id>.yml"
     )
     p.add_argument("rules", nargs="*", metavar="RULE")
+    p.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="fail (exit 1) when a rule's fixtures miss a status the rule can give",
+    )
     p.set_defaults(func=cmd_test)
 
     p = verbs.add_parser(
@@ -223,7 +228,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 @_guard
 def cmd_test(args: argparse.Namespace) -> int:
-    """Run each rule's golden fixture cases in a scratch DuckDB."""
+    """Run each rule's golden fixture cases in a scratch DuckDB; then say, per rule, which of
+    the statuses it can give its passing cases show (COVERAGE lines)."""
+    from dagster_project.rules.coverage import fixture_coverage
     from dagster_project.rules.fixtures import fixture_path, run_fixtures
     from dagster_project.rules.loader import load_rules, select_rule
 
@@ -235,7 +242,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     known = {fixture_path(r).resolve() for r in rules}
     passed = failed = 0
-    untested = []
+    untested, incomplete = [], []
     for rule in rules:
         results, problems = run_fixtures(rule, config.rules.timeout_seconds)
         for p in problems:
@@ -252,6 +259,11 @@ def cmd_test(args: argparse.Namespace) -> int:
                 print(f"FAIL {rule.scorecard}/{rule.rule_id}: {r.name}")
                 for f in r.failures:
                     print(f"    {f}")
+        if results:
+            covered = fixture_coverage(rule, results)
+            print(covered.line())
+            if not covered.complete:
+                incomplete.append(covered)
     if not args.rules:
         for orphan in sorted(rules_dir.glob("*/tests/*.yml")):
             if orphan.resolve() not in known:
@@ -264,8 +276,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     print(
         f"{passed} passed, {failed} failed"
         + (f", {len(untested)} rules without tests" if untested else "")
+        + (f", {len(incomplete)} rules miss a status they can give" if incomplete else "")
     )
-    return 1 if failed else 0
+    short = args.require_coverage and (incomplete or untested)
+    return 1 if failed or short else 0
 
 
 def _default_as_of(warehouse: Path, config: StatureConfig) -> dt.date:

@@ -72,7 +72,7 @@ def _level_table(warehouse: Path, quarter: str | None) -> str:
             [quarter],
         ).fetchall()
     lines = ["| entity type | level | name | entities |", "|---|---|---|---|"]
-    lines += [f"| {t} | {lv} | {name} | {n} |" for t, lv, name, n in rows]
+    lines += [f"| {t} | {'-' if lv is None else lv} | {name} | {n} |" for t, lv, name, n in rows]
     return "\n".join(lines)
 
 

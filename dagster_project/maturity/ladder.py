@@ -6,13 +6,15 @@ blocks only with `maturity.warn_blocks`; `exempt` passes; shadow, draft and unle
 (balanced-scorecard measures) never block. This module adds what a snapshot needs on top:
 
 - **No evidence, no level.** An entity with no applicable, enforced, levelled rule (all its
-  results are not_applicable, shadow or draft, or it has none) stays at level 1: the DESIGN's
-  cumulative rule alone would put it at the top of the ladder by default.
-- **Teams and the org.** A team's level is the *lower median* of the levels of the services
-  it owns at the snapshot date (`maturity.team_level: median`; or their minimum with `min`),
-  capped by the team's own rules (`entity: team`); the org's is the same over every service,
-  capped by the org's own rules. The lower median is the highest level that more than half
-  of the services have reached: [2, 3] -> 2, [1, 2, 3] -> 2, [1, 1, 3, 3] -> 1.
+  results are not_applicable, shadow or draft, or it has none) is *unrated*: level None,
+  named `Unrated`, neither the bottom nor the top of the ladder.
+- **Teams and the org.** A team's level is the *lower median* of the levels of the rated
+  services it owns at the snapshot date (`maturity.team_level: median`; or their minimum
+  with `min`), capped by the team's own rules (`entity: team`); the org's is the same over
+  every rated service, capped by the org's own rules. Unrated services are left out; with no
+  rated service and no own rule, the team (or org) is unrated too. The lower median is the
+  highest level that more than half of the services have reached: [2, 3] -> 2,
+  [1, 2, 3] -> 2, [1, 1, 3, 3] -> 1.
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.config import StatureConfig
-from dagster_project.rules.maturity_level import blocks, maturity_level, next_level_blockers
+from dagster_project.rules.maturity_level import (
+    applies,
+    blocks,
+    maturity_level,
+    next_level_blockers,
+)
 
+UNRATED = "Unrated"
 STATUS_COLUMNS = (
     "pass",
     "warn",
@@ -54,26 +62,20 @@ class Ladder:
     def top(self) -> int:
         return len(self.names)
 
-    def name(self, level: int) -> str:
-        return self.names[level - 1]
+    def name(self, level: int | None) -> str:
+        return UNRATED if level is None else self.names[level - 1]
 
 
 def _get(record: Any, name: str) -> Any:
     return record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
 
 
-def counts_toward_level(record: Any) -> bool:
-    """An applicable, enforced result of a levelled rule: evidence for the ladder."""
-    return (
-        _get(record, "level") is not None
-        and _get(record, "rollout") == "enforced"
-        and _get(record, "status") != "not_applicable"
-    )
+counts_toward_level = applies  # an applicable, enforced result of a levelled rule
 
 
 @dataclass(frozen=True)
 class EntityLevel:
-    level: int
+    level: int | None  # None: unrated
     blockers: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
     evidence: int = 0  # applicable, enforced, levelled results
@@ -96,7 +98,7 @@ def entity_level(results: Sequence[Any], ladder: Ladder, warn_blocks: bool = Fal
     evidence = sum(1 for r in results if counts_toward_level(r))
     counts = status_counts(results)
     if evidence == 0:
-        return EntityLevel(1, (), counts, 0)
+        return EntityLevel(None, (), counts, 0)
     level = maturity_level(results, warn_blocks, top_level=ladder.top)
     blockers = next_level_blockers(results, warn_blocks, top_level=ladder.top)
     return EntityLevel(level, tuple(blockers), counts, evidence)
@@ -108,10 +110,11 @@ def lower_median(levels: Sequence[int]) -> int:
 
 
 def aggregate_level(
-    member_levels: Sequence[int], own: EntityLevel, ladder: Ladder, rule: str = "median"
-) -> int:
-    """A team's or the org's level: the median (or min) of its services' levels, capped by
-    its own rules' level. No services and no own evidence: level 1."""
+    member_levels: Sequence[int | None], own: EntityLevel, ladder: Ladder, rule: str = "median"
+) -> int | None:
+    """A team's or the org's level: the median (or min) of its rated services' levels,
+    capped by its own rules' level. No rated service and no own evidence: unrated (None)."""
+    member_levels = [level for level in member_levels if level is not None]
     if member_levels:
         base = lower_median(member_levels) if rule == "median" else min(member_levels)
         return min(base, own.level) if own.evidence else base
@@ -119,7 +122,7 @@ def aggregate_level(
 
 
 def aggregate_blockers(
-    level: int,
+    level: int | None,
     own_results: Sequence[Any],
     member_results: Mapping[str, Sequence[Any]],
     member_levels: Mapping[str, int],
@@ -127,8 +130,9 @@ def aggregate_blockers(
     warn_blocks: bool = False,
 ) -> tuple[str, ...]:
     """What keeps a team or the org from `level + 1`: its own rules blocking at that level,
-    and, for each service not yet above `level`, the rules blocking it at or below it."""
-    if level >= ladder.top:
+    and, for each service not yet above `level`, the rules blocking it at or below it.
+    Nothing blocks an unrated team or org: no enforced rule rates it."""
+    if level is None or level >= ladder.top:
         return ()
     target = level + 1
     ids = {
@@ -137,7 +141,8 @@ def aggregate_blockers(
         if blocks(r, warn_blocks) and int(_get(r, "level")) <= target
     }
     for member, rows in member_results.items():
-        if member_levels.get(member, 1) <= level:
+        member_level = member_levels.get(member)
+        if member_level is not None and member_level <= level:
             ids |= {
                 str(_get(r, "rule_id"))
                 for r in rows
@@ -146,10 +151,11 @@ def aggregate_blockers(
     return tuple(sorted(ids))
 
 
-def level_distribution(levels: Iterable[int], ladder: Ladder) -> list[int]:
-    """Entities per level as a list: element i holds level i + 1 (DuckDB lists are 1-based,
-    so `level_counts[3]` is the count at level 3 in SQL)."""
+def level_distribution(levels: Iterable[int | None], ladder: Ladder) -> list[int]:
+    """Rated entities per level as a list: element i holds level i + 1 (DuckDB lists are
+    1-based, so `level_counts[3]` is the count at level 3 in SQL); unrated ones are on none."""
     out = [0] * ladder.top
     for level in levels:
-        out[level - 1] += 1
+        if level is not None:
+            out[level - 1] += 1
     return out

@@ -7,7 +7,8 @@ Tables, schema `scorecards`:
   (`is_closed = false`, rebuilt by every run in the quarter from that run's check results) or
   *closed* (written once, from the check results as of the quarter's last day). Only
   `recompute` (`stature snapshot --recompute`) replaces closed rows, and it leaves an audit row.
-- `maturity_movements`: each entity's level against the quarter before (up, down, same, new).
+- `maturity_movements`: each entity's level against the quarter before (up, down, same, new,
+  or unrated: no enforced, levelled rule applies to it this quarter).
 - `maturity_audit`: one row per close and per recompute: who, when, why, the ruleset versions.
 
 A quarter's check results as of its last day are evaluated with the rule engine when they are
@@ -54,7 +55,7 @@ SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("entity_type", "VARCHAR NOT NULL"),
     ("entity_id", "VARCHAR NOT NULL"),
     ("team_id", "VARCHAR"),
-    ("level", "INTEGER NOT NULL"),
+    ("level", "INTEGER"),  # NULL: unrated (no enforced, levelled rule applies)
     ("level_name", "VARCHAR NOT NULL"),
     ("next_level_name", "VARCHAR"),
     ("blockers", "VARCHAR[] NOT NULL"),
@@ -78,7 +79,7 @@ MOVEMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("team_id", "VARCHAR"),
     ("level_from", "INTEGER"),
     ("level_name_from", "VARCHAR"),
-    ("level_to", "INTEGER NOT NULL"),
+    ("level_to", "INTEGER"),
     ("level_name_to", "VARCHAR NOT NULL"),
     ("level_change", "INTEGER"),
     ("movement", "VARCHAR NOT NULL"),
@@ -126,6 +127,7 @@ select
     cur.level_name as level_name_to,
     cur.level - prev.level as level_change,
     case
+        when cur.level is null then 'unrated'
         when prev.level is null then 'new'
         when cur.level > prev.level then 'up'
         when cur.level < prev.level then 'down'
@@ -147,6 +149,9 @@ class SnapshotError(Exception):
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    # Tables made before unrated entities existed held levels NOT NULL.
+    con.execute(f"alter table {SNAPSHOTS} alter column level drop not null")
+    con.execute(f"alter table {MOVEMENTS} alter column level_to drop not null")
 
 
 def who() -> str:
@@ -235,7 +240,8 @@ def compute_snapshot(
     computed_at: dt.datetime,
     run_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The snapshot rows of every service, team and the org from one date's results."""
+    """The snapshot rows of every service, team and the org from one date's results
+    (level NULL and level_name `Unrated` where no enforced, levelled rule applies)."""
     ladder = settings.ladder
     by_entity: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in inputs.results:
@@ -266,11 +272,11 @@ def compute_snapshot(
         entity_type: str,
         entity_id: str,
         team_id: str | None,
-        level: int,
+        level: int | None,
         blockers: Sequence[str],
         counts: dict[str, int],
         rule: str,
-        members: Sequence[int] | None = None,
+        members: Sequence[int | None] | None = None,
     ) -> dict[str, Any]:
         out = {
             **base,
@@ -279,7 +285,9 @@ def compute_snapshot(
             "team_id": team_id,
             "level": level,
             "level_name": ladder.name(level),
-            "next_level_name": ladder.name(level + 1) if level < ladder.top else None,
+            "next_level_name": None
+            if level is None or level >= ladder.top
+            else ladder.name(level + 1),
             "blockers": list(blockers),
             "service_count": None if members is None else len(members),
             "level_counts": None if members is None else level_distribution(members, ladder),
@@ -296,8 +304,8 @@ def compute_snapshot(
         lv = levels[service]
         rule = "rules" if lv.evidence else "no applicable rules"
         rows.append(row("service", service, owner[service], lv.level, lv.blockers, lv.counts, rule))
-    # A service no enforced, levelled rule applies to is not graded: it does not count
-    # toward its team's or the org's level.
+    # A service no enforced, levelled rule applies to is unrated: it does not count toward
+    # its team's or the org's level.
     graded = [s for s in services if levels[s].evidence]
 
     def aggregate(entity_type: str, entity_id: str, members: list[str]) -> dict[str, Any]:

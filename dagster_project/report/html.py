@@ -164,8 +164,8 @@ def summary_section(data: ReportData) -> Section:
     for r in sorted(rates, key=lambda r: r["scorecard"]):
         tiles.append((f"Pass rate: {r['scorecard']}", fmt_rate(r["pass_rate"])))
     maturity = data.view("service_maturity") or []
-    if maturity:
-        levels = sorted(r["level"] for r in maturity)
+    levels = sorted(r["level"] for r in maturity if r["level"] is not None)  # rated only
+    if levels:
         tiles.append(
             (f"Median service level, {maturity[0]['quarter']}", str(levels[len(levels) // 2]))
         )
@@ -284,12 +284,7 @@ def standards_section(data: ReportData) -> Section:
         sid = service["service_id"]
         team = service["team_id"] or ""
         maturity = levels.get(sid)
-        level_cell = (
-            f'<span class="level-badge" style="background:{svg.level_color(maturity["level"])}">'
-            f"{maturity['level']}</span>"
-            if maturity
-            else DASH
-        )
+        level_cell = level_badge(maturity["level"]) if maturity else DASH
         out.append(
             f'<tr data-team="{_attr(team)}" id="service-{_attr(sid)}"><th class="sticky">'
             f"{escape(service['name'] or sid)}</th><td>{escape(data.team_name(team))}</td>"
@@ -395,7 +390,9 @@ def maturity_section(data: ReportData) -> Section:
         )
         for r in sorted(current, key=lambda r: (data.team_name(r["team_id"]), r["service_id"])):
             blockers = list(r.get("blockers") or [])
-            if r["next_level"] is None:
+            if r["level"] is None:
+                todo = "No enforced, levelled rule applies to it: it is not rated."
+            elif r["next_level"] is None:
                 todo = "Top of the ladder."
             elif blockers:
                 todo = (
@@ -416,8 +413,7 @@ def maturity_section(data: ReportData) -> Section:
                 f'<tr data-team="{_attr(r["team_id"] or "")}" '
                 f'id="maturity-{_attr(r["service_id"])}"><td>{escape(r["service_name"])}</td>'
                 f"<td>{escape(data.team_name(r['team_id']))}</td><td>"
-                f'<span class="level-badge" style="background:{svg.level_color(r["level"])}">'
-                f"{r['level']}</span> {escape(r['level_name'] or '')}</td>"
+                f"{level_badge(r['level'])} {escape(r['level_name'] or '')}</td>"
                 f"<td>{next_level}</td><td>{todo}</td></tr>"
             )
         out.append("</tbody></table></div>")
@@ -427,17 +423,37 @@ def maturity_section(data: ReportData) -> Section:
     return Section("maturity", "Maturity", state, "".join(out))
 
 
+def level_badge(level: int | None) -> str:
+    """A level's coloured badge; an unrated entity gets a grey dash (not on the ladder)."""
+    if level is None:
+        return (
+            f'<span class="level-badge" style="background:{svg.level_color(None)}" '
+            'title="Unrated: no enforced, levelled rule applies">' + DASH + "</span>"
+        )
+    return f'<span class="level-badge" style="background:{svg.level_color(level)}">{level}</span>'
+
+
+def _level_label(level: int | None, name: str | None) -> str:
+    if level is None:
+        return name or "Unrated"
+    return f"{level} {name}"
+
+
 def _distribution_chart(data: ReportData, distribution: list[Row]) -> str:
     services = [r for r in distribution if r["entity_type"] == "service"]
     if not services:
         return ""
     quarters = sorted({(r["quarter_start"], r["quarter"]) for r in services})
     labels = [q for _, q in quarters]
-    levels = sorted({(r["level"], r["level_name"]) for r in services})
-    stacks = [(f"{lvl} {name}", svg.level_color(lvl)) for lvl, name in levels]
+    # unrated services (level NULL) are a segment of their own, after the ladder's levels
+    levels = sorted(
+        {(r["level"], r["level_name"]) for r in services},
+        key=lambda lv: (lv[0] is None, lv[0] or 0),
+    )
+    stacks = [(_level_label(lvl, name), svg.level_color(lvl)) for lvl, name in levels]
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for r in services:
-        counts[r["quarter"]][f"{r['level']} {r['level_name']}"] = r["entities"]
+        counts[r["quarter"]][_level_label(r["level"], r["level_name"])] = r["entities"]
     last_open = any(not r["is_closed"] for r in services if r["quarter"] == labels[-1])
     chart = svg.stacked_bars(
         labels,
@@ -462,7 +478,8 @@ def _movements(movements: list[Row]) -> str:
     latest = [r for r in services if r["quarter_start"] == last]
     quarter = latest[0]["quarter"]
     counts = {
-        m: sum(1 for r in latest if r["movement"] == m) for m in ("up", "down", "same", "new")
+        m: sum(1 for r in latest if r["movement"] == m)
+        for m in ("up", "down", "same", "new", "unrated")
     }
     moved = sorted(
         (r for r in latest if r["movement"] in ("up", "down")),
@@ -476,7 +493,9 @@ def _movements(movements: list[Row]) -> str:
     return (
         f'<div id="maturity-movements"><h3>Movements into {escape(quarter)}</h3><p>'
         f"{counts['up']} up, {counts['down']} down, {counts['same']} unchanged, "
-        f"{counts['new']} new.</p><ul>{items}</ul></div>"
+        f"{counts['new']} new"
+        + (f", {counts['unrated']} unrated" if counts["unrated"] else "")
+        + f".</p><ul>{items}</ul></div>"
     )
 
 

@@ -159,6 +159,10 @@ def _md(text: Any) -> str:
     return str(text if text is not None else DASH).replace("|", "\\|").replace("\n", " ")
 
 
+def _level_md(level: int | None, name: str | None) -> str:
+    return _md(name or "Unrated") if level is None else f"{level} {_md(name)}"
+
+
 def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str, Any]]) -> str:
     name = data.team_name(team_id) or team_id
     services = [d for d in documents.values() if d["team_id"] == team_id]
@@ -173,7 +177,9 @@ def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str,
         lines += ["| Service | Level | Next level | What gets it there |", "|---|---|---|---|"]
         for d in sorted(graded, key=lambda d: d["service_id"]):
             m = d["maturity"]
-            if m["next_level"] is None:
+            if m["level"] is None:
+                todo = "not rated: no enforced, levelled rule applies"
+            elif m["next_level"] is None:
                 todo = "top of the ladder"
             elif m["blockers"]:
                 todo = "; ".join(
@@ -183,7 +189,7 @@ def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str,
             else:
                 todo = "no enforced rule blocks it"
             lines.append(
-                f"| {_md(d['name'])} | {m['level']} {_md(m['level_name'])} | "
+                f"| {_md(d['name'])} | {_level_md(m['level'], m['level_name'])} | "
                 f"{_md(m['next_level'])} {_md(m['next_level_name'] or '')} | {_md(todo)} |"
             )
     else:

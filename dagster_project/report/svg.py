@@ -20,7 +20,12 @@ def color_of(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def level_color(level: int) -> str:
+UNRATED_COLOR = "#b8bcc2"  # grey: not on the ladder
+
+
+def level_color(level: int | None) -> str:
+    if level is None:
+        return UNRATED_COLOR
     return LEVEL_COLORS[max(0, min(level - 1, len(LEVEL_COLORS) - 1))]
 
 

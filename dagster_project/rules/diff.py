@@ -105,8 +105,8 @@ class RuleDiff:
 class LevelChange:
     entity_type: str
     entity_id: str
-    old: int
-    new: int
+    old: int | None  # None: unrated
+    new: int | None
     blockers: list[str]
 
 
@@ -231,7 +231,7 @@ def diff_rules(
     old_levels = levels_by_entity(old_world, warn_blocks, top_level=top_level)
     new_levels = levels_by_entity(new_world, warn_blocks, top_level=top_level)
     for key in sorted(set(old_levels) | set(new_levels)):
-        o, n = old_levels.get(key, top_level), new_levels.get(key, top_level)
+        o, n = old_levels.get(key), new_levels.get(key)  # no result at all: unrated
         if o != n:
             entity_rows = [r for r in new_world if (r["entity_type"], r["entity_id"]) == key]
             report.levels.append(
@@ -260,6 +260,10 @@ def _exemptions_from_text(text: str | None, path: Path) -> list[Exemption]:
 
 def _counts(c: Counter) -> str:
     return ", ".join(f"{s} {c[s]}" for s in STATUSES if c[s]) or "no results"
+
+
+def _level_text(level: int | None) -> str:
+    return "unrated" if level is None else str(level)
 
 
 def format_diff(report: DiffReport, *, limit: int = 50) -> str:
@@ -295,8 +299,10 @@ def format_diff(report: DiffReport, *, limit: int = 50) -> str:
     lines.append("")
     lines.append(f"maturity level: {len(report.levels)} entities change level")
     for lc in report.levels[:limit]:
-        why = f"  (blocked by {', '.join(lc.blockers)})" if lc.blockers and lc.new < lc.old else ""
-        lines.append(f"  {lc.entity_type:<8} {lc.entity_id:<28} {lc.old} -> {lc.new}{why}")
+        lower = lc.new is not None and (lc.old is None or lc.new < lc.old)
+        why = f"  (blocked by {', '.join(lc.blockers)})" if lc.blockers and lower else ""
+        old, new = _level_text(lc.old), _level_text(lc.new)
+        lines.append(f"  {lc.entity_type:<8} {lc.entity_id:<28} {old} -> {new}{why}")
     if len(report.levels) > limit:
         lines.append(f"  ... and {len(report.levels) - limit} more")
     lines += [f"PROBLEM {p}" for p in report.problems]

@@ -1,6 +1,7 @@
-"""The stage in Dagster: the nightly's assets materialize, the quarterly asset closes a
-quarter, the schedule asks for the quarter that just ended, and the wiring the lead adds to
-definitions.py resolves (the nightly job leaves the quarterly group out)."""
+"""The stage in Dagster, through the real Definitions (`build_definitions`, what
+definitions.py and the CLI load): the nightly job's maturity assets materialize, the
+quarterly job closes a quarter, the schedule asks for the quarter that just ended, and the
+nightly job leaves the quarterly group out."""
 
 from __future__ import annotations
 
@@ -12,18 +13,16 @@ import dagster as dg
 import pytest
 import yaml
 
-from dagster_project.config import load_config
+from dagster_project.defs.assembly import build_definitions
+from dagster_project.defs.jobs import NIGHTLY
 from dagster_project.defs.maturity import (
+    BSC_KEY,
     CLOSE_SCHEDULE,
     QUARTER_KEY,
-    QUARTERLY_GROUP,
     QUARTERLY_JOB,
-    build_maturity_assets,
-    build_maturity_jobs,
-    build_maturity_schedules,
-    build_quarterly_maturity_assets,
+    SNAPSHOTS_KEY,
+    STRATEGY_MAP_KEY,
 )
-from dagster_project.defs.resources import StatureResource
 from dagster_project.defs.rules import RULES_PARTITIONS
 from tests.maturity.helpers import add_results, build_catalog, query
 
@@ -64,11 +63,11 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_the_nightly_assets_materialize_for_one_as_of(workspace):
     config, wh = workspace
-    assets = build_maturity_assets(load_config(config).rules_path)
-    result = dg.materialize(
-        assets,
+    nightly = build_definitions(config_path=config).resolve_job_def(NIGHTLY)
+    result = nightly.execute_in_process(
+        asset_selection=[SNAPSHOTS_KEY, BSC_KEY, STRATEGY_MAP_KEY],
         partition_key="2026-04-20",
-        resources={"stature": StatureResource(config_path=str(config))},
+        instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
     got = query(
@@ -80,20 +79,18 @@ def test_the_nightly_assets_materialize_for_one_as_of(workspace):
         ("2026-Q1", True, "a", 5),
         ("2026-Q1", True, "b", 1),
         ("2026-Q2", False, "a", 5),
-        ("2026-Q2", False, "b", 1),  # no result for b as of 2026-04-20: no evidence, level 1
+        ("2026-Q2", False, "b", None),  # no result for b as of 2026-04-20: unrated
     ]
     meta = result.asset_materializations_for_node("scorecards__maturity_snapshots")[0].metadata
     assert meta["closed"].value == ["2026-Q1"] and meta["errors"].value == 0
     assert (Path(config).parent / "published" / "strategy_map.svg").exists()
 
 
-def test_the_quarterly_asset_closes_an_ended_quarter(workspace):
+def test_the_quarterly_job_closes_an_ended_quarter(workspace):
     config, wh = workspace
-    assets = build_quarterly_maturity_assets(load_config(config))
-    result = dg.materialize(
-        assets,
-        partition_key="2026-01-01",
-        resources={"stature": StatureResource(config_path=str(config))},
+    quarterly = build_definitions(config_path=config).resolve_job_def(QUARTERLY_JOB)
+    result = quarterly.execute_in_process(
+        partition_key="2026-01-01", instance=dg.DagsterInstance.ephemeral()
     )
     assert result.success
     assert query(wh, "select distinct quarter, is_closed from scorecards.maturity_snapshots") == [
@@ -101,28 +98,10 @@ def test_the_quarterly_asset_closes_an_ended_quarter(workspace):
     ]
 
 
-def _definitions(config: Path) -> dg.Definitions:
-    """What definitions.py assembles, with the maturity wiring added."""
-    cfg = load_config(config)
-    nightly_assets = build_maturity_assets(cfg.rules_path)
-    return dg.Definitions(
-        assets=[*nightly_assets, *build_quarterly_maturity_assets(cfg)],
-        jobs=[
-            dg.define_asset_job(
-                "nightly",
-                selection=dg.AssetSelection.all() - dg.AssetSelection.groups(QUARTERLY_GROUP),
-            ),
-            *build_maturity_jobs(cfg),
-        ],
-        schedules=build_maturity_schedules(cfg),
-        resources={"stature": StatureResource(config_path=str(config))},
-    )
-
-
 def test_the_wiring_keeps_the_quarterly_asset_out_of_the_nightly_job(workspace):
     config, _ = workspace
-    defs = _definitions(config)
-    nightly = defs.resolve_job_def("nightly")
+    defs = build_definitions(config_path=config)
+    nightly = defs.resolve_job_def(NIGHTLY)
     assert nightly.partitions_def == RULES_PARTITIONS
     assert QUARTER_KEY not in nightly.asset_layer.executable_asset_keys
     quarterly = defs.resolve_job_def(QUARTERLY_JOB)
@@ -134,7 +113,7 @@ def test_the_wiring_keeps_the_quarterly_asset_out_of_the_nightly_job(workspace):
 
 def test_the_schedule_closes_the_quarter_that_ended_on_its_first_night(workspace):
     config, _ = workspace
-    defs = _definitions(config)
+    defs = build_definitions(config_path=config)
     schedule = defs.resolve_schedule_def(CLOSE_SCHEDULE)
     assert (schedule.cron_schedule, schedule.execution_timezone) == (
         "30 4 1 1,4,7,10 *",

@@ -78,18 +78,21 @@ def test_missing_data_and_errors_block(status):
     assert (got.level, got.blockers) == (2, ("x3",))
 
 
-def test_an_entity_with_no_applicable_rules_stays_at_level_1():
-    # nothing applies (all not_applicable, shadow or unlevelled): no evidence, no climbing
+def test_an_entity_no_enforced_levelled_rule_applies_to_is_unrated():
+    # nothing applies (all not_applicable, shadow or unlevelled): not on the ladder at all,
+    # neither its bottom (level 1) nor its top (level 5)
     results = [
         r("a2", 2, "not_applicable"),
         r("b3", 3, "fail", "shadow"),
         r("m", None, "fail"),  # a balanced-scorecard measure has no level
     ]
     got = entity_level(results, DEFAULT)
-    assert (got.level, got.blockers, got.evidence) == (1, (), 0)
-    assert entity_level([], DEFAULT).level == 1
-    # while one applicable rule at level 2 that passes lifts it to the top (DESIGN: cumulative)
+    assert (got.level, got.blockers, got.evidence) == (None, (), 0)
+    assert DEFAULT.name(got.level) == "Unrated"
+    assert entity_level([], DEFAULT).level is None
+    # while one applicable rule at level 2 that passes lifts it to the top (cumulative)
     assert entity_level([r("a2", 2, "pass")], DEFAULT).level == 5
+    assert entity_level([r("a2", 2, "fail")], DEFAULT).level == 1
 
 
 def test_a_shorter_ladder_caps_the_level_and_names_it():
@@ -107,14 +110,18 @@ def test_the_lower_median_is_the_highest_level_more_than_half_have_reached(level
 
 
 def test_a_team_is_the_median_of_its_services_capped_by_its_own_rules():
-    no_own = EntityLevel(1, (), {}, 0)
+    no_own = EntityLevel(None, (), {}, 0)
     assert aggregate_level([1, 3, 4], no_own, DEFAULT) == 3
     assert aggregate_level([1, 3, 4], no_own, DEFAULT, rule="min") == 1
     own_at_2 = EntityLevel(2, ("t3",), {}, 1)
     assert aggregate_level([1, 3, 4], own_at_2, DEFAULT) == 2
-    # no services: its own rules alone; nothing at all: level 1
+    # no rated services: its own rules alone; nothing at all: unrated
     assert aggregate_level([], own_at_2, DEFAULT) == 2
-    assert aggregate_level([], no_own, DEFAULT) == 1
+    assert aggregate_level([], no_own, DEFAULT) is None
+    unrated_own = EntityLevel(None, (), {}, 0)
+    assert aggregate_level([], unrated_own, DEFAULT) is None
+    assert aggregate_level([4, 2], unrated_own, DEFAULT) == 2
+    assert aggregate_blockers(None, [], {}, {}, DEFAULT) == ()
 
 
 def test_what_blocks_a_team_own_rules_at_the_next_level_and_its_services_not_above_it():
@@ -144,3 +151,5 @@ def test_what_blocks_a_team_own_rules_at_the_next_level_and_its_services_not_abo
 
 def test_the_level_distribution_is_a_list_by_level():
     assert level_distribution([1, 1, 3, 5], DEFAULT) == [2, 0, 1, 0, 1]
+    # unrated entities are on no level of the ladder
+    assert level_distribution([None, 2, None], DEFAULT) == [0, 1, 0, 0, 0]

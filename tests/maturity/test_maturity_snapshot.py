@@ -96,13 +96,13 @@ def test_a_quarter_worked_by_hand(history, tmp_path):
         # level 3: r4 fails; it is what gets api to 4
         "service:api": ("payments", 3, "Measured", ["r4"], None, None),
         "service:cart": ("storefront", 1, "Ad hoc", ["r2"], None, None),  # not_reported blocks
-        "service:lab": ("storefront", 1, "Ad hoc", [], None, None),  # nothing applies
+        "service:lab": ("storefront", None, "Unrated", [], None, None),  # nothing applies
         "service:mover": ("payments", 2, "Defined", ["r3"], None, None),  # error blocks
         "service:web": ("storefront", 5, "Systemic", [], None, None),  # warn does not block
         # lower median of api 3 and mover 2 (moved here on 2026-02-15), own rule t4 allows 3
         "team:payments": ("payments", 2, "Defined", ["r3"], 2, [0, 1, 1, 0, 0]),
-        # mover left: no graded service, no own rule
-        "team:platform": ("platform", 1, "Ad hoc", [], 0, [0, 0, 0, 0, 0]),
+        # mover left: no rated service, no own rule: unrated, not level 1
+        "team:platform": ("platform", None, "Unrated", [], 0, [0, 0, 0, 0, 0]),
         # lower median of cart 1 and web 5; lab is not graded, so not counted
         "team:storefront": ("storefront", 1, "Ad hoc", ["r2"], 2, [1, 0, 0, 0, 1]),
         # lower median of 1, 2, 3, 5 = 2; cart and mover hold it there
@@ -162,18 +162,19 @@ def test_movements_between_consecutive_quarters(history, tmp_path):
         ("org:org", "2025-Q4", 2, 2, "same"),  # [1, 2, 3, 5] both times
         ("service:api", "2025-Q4", 5, 3, "down"),
         ("service:cart", "2025-Q4", 2, 1, "down"),
-        ("service:lab", "2025-Q4", 1, 1, "same"),
+        ("service:lab", "2025-Q4", None, None, "unrated"),
         ("service:mover", "2025-Q4", 1, 2, "up"),
         ("service:web", "2025-Q4", 3, 5, "up"),
         ("team:payments", "2025-Q4", 5, 2, "down"),
-        ("team:platform", "2025-Q4", 1, 1, "same"),
+        ("team:platform", "2025-Q4", 1, None, "unrated"),
         ("team:storefront", "2025-Q4", 2, 1, "down"),
     ]
     first = query(
         history,
-        "select distinct movement from scorecards.maturity_movements where quarter = '2025-Q4'",
+        "select distinct movement from scorecards.maturity_movements where quarter = '2025-Q4' "
+        "order by 1",
     )
-    assert first == [("new",)]
+    assert first == [("new",), ("unrated",)]  # lab: nothing applies to it in 2025-Q4 either
 
 
 def test_warn_blocks_and_the_min_rule_when_configured(history, tmp_path):
@@ -196,7 +197,7 @@ def test_the_named_alternative_ladder(history, tmp_path):
     assert names == {
         "api": "Defined",
         "cart": "Initial",
-        "lab": "Initial",
+        "lab": "Unrated",
         "mover": "Managed",
         "web": "Optimized",
     }

@@ -3,64 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import textwrap
 from pathlib import Path
 
 import duckdb
 
-# The marts contract the rules read (the dbt models own the real thing).
-MARTS_DDL = """
-create schema if not exists marts;
-create table marts.dim_services (
-    service_id varchar, name varchar, team_id varchar, system varchar, type varchar,
-    tier varchar, lifecycle varchar, repo varchar, pagerduty_service_id varchar,
-    opsgenie_team varchar, runbook_url varchar, has_runbook boolean, has_oncall boolean,
-    alerts_url varchar, has_alerts boolean, endpoint_count integer,
-    tls_endpoint_count integer, slo_target double
-);
-create table marts.dim_teams (team_id varchar, name varchar, service_count integer);
-create table marts.dim_service_teams (
-    service_id varchar, team_id varchar, valid_from date, valid_to date
-);
-create table marts.fct_deployments (
-    deployment_id varchar, service_id varchar, environment varchar, deployed_at timestamptz,
-    sha varchar, source varchar, is_failure boolean, failure_reasons varchar[],
-    is_rework boolean, recovered_at timestamptz, recovery_hours double
-);
-create table marts.fct_changes (
-    change_id varchar, service_id varchar, first_commit_at timestamptz, opened_at timestamptz,
-    first_review_at timestamptz, merged_at timestamptz, deployment_id varchar,
-    deployed_at timestamptz, lead_time_hours double, coding_hours double,
-    pickup_hours double, review_hours double, deploy_hours double
-);
-create table marts.fct_incidents (
-    incident_id varchar, service_id varchar, source varchar, severity varchar,
-    created_at timestamptz, resolved_at timestamptz, restore_hours double,
-    deployment_id varchar
-);
-create table marts.dora_metrics (
-    period_grain varchar, period_start date, period_label varchar, entity_type varchar,
-    entity_id varchar, deployments integer, deploy_days integer,
-    deployment_frequency double, lead_time_p50_hours double, lead_time_p75_hours double,
-    lead_time_p90_hours double, change_failure_rate double, recovery_time_p50_hours double,
-    rework_rate double, changes integer, failed_deployments integer,
-    deployment_frequency_tier varchar, lead_time_tier varchar,
-    change_failure_rate_tier varchar, recovery_time_tier varchar, benchmark_edition varchar
-);
-create table marts.fct_ci_runs (
-    run_id varchar, service_id varchar, workflow_name varchar, conclusion varchar,
-    created_at timestamptz, updated_at timestamptz, is_deploy boolean,
-    is_security_scan boolean, is_sbom boolean, is_static_analysis boolean
-);
-create table marts.fct_issues (
-    issue_id varchar, service_id varchar, title varchar, labels varchar[],
-    created_at timestamptz, closed_at timestamptz
-);
-create table marts.fct_manual_measures (
-    period_start date, period_end date, period_grain varchar, entity_type varchar,
-    entity_id varchar, measure_id varchar, value double, unit varchar, source varchar
-);
-"""
+from tests.support.marts_schema import marts_ddl
+
+# The marts the rules read, as the dbt models declare them (generated from the manifest).
+MARTS_DDL = marts_ddl()
 
 SERVICE_DEFAULTS = {
     "name": None,
@@ -155,3 +107,9 @@ def read_results(warehouse: Path, where: str = "true") -> list[tuple]:
 def statuses(warehouse: Path, rule_id: str, as_of: dt.date | None = None) -> dict[str, str]:
     where = f"rule_id = '{rule_id}'" + (f" and as_of = DATE '{as_of}'" if as_of else "")
     return {row[2]: row[3] for row in read_results(warehouse, where)}
+
+
+def file_hash(path: Path) -> str:
+    """What rule_version must be: the first 16 hex digits of the SHA-256 of the file's bytes,
+    computed here rather than by the code under test."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]

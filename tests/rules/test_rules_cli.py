@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rules_helpers import read_results, rule_text, statuses
+from rules_helpers import file_hash, read_results, rule_text, statuses
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-15"
@@ -128,7 +128,10 @@ def test_test_runs_fixtures_and_reports_failures(cli, capsys, rules_dir, write_r
     assert "FAIL security/tls: a wrong expectation" in out
     assert "    a: expected pass, got fail (value 0.5, note None)" in out
     assert "no tests: security/untested" in out
-    assert out.strip().endswith("1 passed, 1 failed, 1 rules without tests")
+    assert "COVERAGE security/tls: pass, fail; missing not_reported" in out
+    assert out.strip().endswith(
+        "1 passed, 1 failed, 1 rules without tests, 1 rules miss a status they can give"
+    )
     assert cli("rules", "test", "tls", "--rules-dir", str(rules_dir)) == 1
     capsys.readouterr()
 
@@ -378,15 +381,36 @@ def test_regrade_reapplies_thresholds_without_rerunning(
         "select distinct value, threshold, rollout, rule_version from scorecards.check_results where entity_id = 'svc-b'"
     ).fetchall()
     con.close()
-    from dagster_project.rules.loader import rule_version
-
-    assert rows == [(0.5, "pass >= 0.5", "shadow", rule_version(path.read_text()))]
+    assert rows == [(0.5, "pass >= 0.5", "shadow", file_hash(path))]
     # a changed query cannot be regraded: it needs a backfill
     write_rule("tls", TLS_SQL + " where true", thresholds='{pass: ">= 0.9"}')
     assert (
         cli("rules", "regrade", "--rules-dir", str(rules_dir), "--warehouse", str(warehouse)) == 1
     )
     assert "tls: skipped: the query changed since version" in capsys.readouterr().out
+
+
+def test_diff_shows_entities_becoming_unrated_and_rated(cli, capsys, tmp_path, make_warehouse):
+    """An entity no enforced, levelled rule applies to is unrated: neither level 1 nor 5."""
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    repo = tmp_path / "repo"
+    rules_dir = repo / "rules_sql"
+    (rules_dir / "security").mkdir(parents=True)
+    only = rules_dir / "security" / "only.sql"
+    sql = "select service_id, 1 as value from marts.dim_services"
+    only.write_text(rule_text("only", sql, extra="applies_to: \"tier = 'tier-1'\""))
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    # the rule now applies to tier-3 only: svc-a and svc-b lose their only rule
+    only.write_text(rule_text("only", sql, extra="applies_to: \"tier = 'tier-3'\""))
+    args = ["--base", "HEAD", "--as-of", AS_OF, "--rules-dir", str(rules_dir)]
+    assert cli("rules", "diff", *args, "--warehouse", str(warehouse)) == 0
+    out = capsys.readouterr().out
+    assert "maturity level: 3 entities change level" in out
+    assert "  service  svc-a                        5 -> unrated\n" in out
+    assert "  service  svc-b                        5 -> unrated\n" in out
+    assert "  service  svc-c                        unrated -> 5\n" in out
 
 
 @pytest.mark.parametrize("verb", ["check", "test", "preview", "diff", "backfill", "regrade"])

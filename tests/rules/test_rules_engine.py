@@ -7,12 +7,11 @@ import time
 
 import duckdb
 import pytest
-from rules_helpers import read_results, statuses
+from rules_helpers import file_hash, read_results, statuses
 
 from dagster_project.config import StatureConfig
 from dagster_project.rules import engine
 from dagster_project.rules.engine import date_range, evaluate_dates, evaluate_rules
-from dagster_project.rules.loader import rule_version
 
 AS_OF = dt.date(2026, 11, 15)
 SERVICES = [
@@ -120,7 +119,7 @@ def test_check_results_columns_and_row_content(make_warehouse, rules_dir, write_
         ("evaluated_at", "TIMESTAMP WITH TIME ZONE"),
         ("run_id", "VARCHAR"),
     ]
-    version = rule_version(path.read_text())
+    version = file_hash(path)
     assert row == [
         (
             AS_OF,

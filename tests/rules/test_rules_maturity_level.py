@@ -1,4 +1,5 @@
-"""maturity_level(): DESIGN "Maturity" as a pure function."""
+"""maturity_level(): the maturity rule as a pure function. An entity that no enforced,
+levelled rule applies to is unrated (None), never the bottom or the top of the ladder."""
 
 from __future__ import annotations
 
@@ -23,17 +24,20 @@ def r(level, status, rollout="enforced", rule_id=None):
 @pytest.mark.parametrize(
     ("results", "warn_blocks", "expected"),
     [
-        ([], False, 5),
+        ([], False, None),
         ([r(2, "pass"), r(3, "pass"), r(4, "exempt"), r(5, "not_applicable")], False, 5),
+        ([r(2, "not_applicable"), r(3, "not_applicable")], False, None),
+        ([r(4, "exempt")], False, 5),
         ([r(2, "pass"), r(3, "fail")], False, 2),
         ([r(2, "fail"), r(5, "pass")], False, 1),
         ([r(3, "warn")], False, 5),
         ([r(3, "warn")], True, 2),
         ([r(4, "not_reported")], False, 3),
         ([r(4, "error")], False, 3),
-        ([r(2, "fail", rollout="shadow")], False, 5),
-        ([r(2, "fail", rollout="draft")], False, 5),
-        ([r(None, "fail")], False, 5),
+        ([r(2, "fail", rollout="shadow")], False, None),
+        ([r(2, "fail", rollout="draft")], False, None),
+        ([r(None, "fail")], False, None),
+        ([r(None, "fail"), r(3, "pass")], False, 5),
         ([r(5, "fail"), r(3, "fail"), r(4, "pass")], False, 2),
     ],
 )
@@ -54,3 +58,7 @@ def test_next_level_blockers_and_grouping():
     assert next_level_blockers([rows[5]]) == []
     assert maturity_level(rows[:4], top_level=3) == 2
     assert levels_by_entity(rows) == {("service", "a"): 2, ("service", "b"): 1, ("team", "t"): 5}
+    # unrated: no level and nothing blocks it (it is not on the ladder)
+    shadow = {**r(2, "fail", rollout="shadow"), "entity_type": "service", "entity_id": "c"}
+    assert levels_by_entity([shadow]) == {("service", "c"): None}
+    assert next_level_blockers([shadow]) == []

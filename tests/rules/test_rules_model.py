@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rules_helpers import rule_text
+from rules_helpers import file_hash, rule_text
 
 from dagster_project.rules.loader import load_rules, parse_rule, rule_version
 from dagster_project.rules.model import Threshold, Thresholds
@@ -119,7 +119,12 @@ def test_valid_header_is_a_typed_model(tmp_path):
     assert h.enforce_from == dt.date(2027, 1, 1)
     assert h.effective_rollout(dt.date(2026, 12, 31)) == "shadow"
     assert h.effective_rollout(dt.date(2027, 1, 1)) == "enforced"
-    assert rule.version == rule_version(path.read_text())
+    assert rule.version == file_hash(path)
+
+
+def test_the_rule_version_is_the_files_sha256_worked_outside_the_code():
+    # `printf 'select 1\n' | sha256sum` -> 8903abffd6871087...
+    assert rule_version("select 1\n") == "8903abffd6871087"
 
 
 HEADER_ERRORS = [

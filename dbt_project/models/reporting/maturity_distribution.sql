@@ -1,6 +1,7 @@
 {#-
     How many entities sit at each level of the maturity ladder (var maturity_ladder, every
-    level listed, 0 where none), per fiscal quarter and entity type. A quarter is closed once
+    level listed, 0 where none) and how many are unrated (level NULL: no enforced, levelled
+    rule applies to them), per fiscal quarter and entity type. A quarter is closed once
     its snapshot was taken as of its last day; an open one carries the days elapsed up to its
     snapshot's as_of.
 -#}
@@ -47,6 +48,11 @@ ladder as (
     union all
     {%- endif %}
     {%- endfor %}
+    -- unrated entities (level NULL) get a row of their own, so the shares add up to 1
+    union all
+    select
+        cast(null as integer) as level,
+        'Unrated' as level_name
 )
 
 select
@@ -72,4 +78,4 @@ left join counts
     on
         quarters.quarter = counts.quarter
         and quarters.entity_type = counts.entity_type
-        and ladder.level = counts.level
+        and ladder.level is not distinct from counts.level
