@@ -1,25 +1,27 @@
-"""Export mode: read a directory of saved API responses (the layout of DESIGN.md) into raw rows.
+"""Export mode: walk a directory of saved API responses and turn it into raw rows, for every
+source alike, from what each source's package declares (its files, tables, row mapping).
 
-The reader never stops at a bad file or record: invalid JSON, a record without its key, or a
-repo nobody configured becomes a `Rejected` entry naming the file, the key and the reason,
-and the walk goes on.
+Nothing here stops at a bad file or record. Every file under a source's folder is read or
+reported: a file no pattern names, a file that cannot be read, a record that fails its checks,
+a duplicate entity or a repo nobody configured becomes a `Rejected` entry naming the file, the
+key, the field and what to do, and the walk goes on.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import re
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ingestion import catalog, github, gitlab, inputs, jenkins, opsgenie, pagerduty
-from ingestion.records import RecordError
-from ingestion.tables import SOURCES
+from ingestion import files
+from ingestion.files import FileProblem, Limits
+from ingestion.records import RecordError, dig, integer_or_none, shown
+from ingestion.registry import REGISTRY, source
+from ingestion.sources import catalog
+from ingestion.spec import ExportFile, RawTable, Source
+from ingestion.validate import first_problem, storable
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,16 @@ class Rejected:
     file: str
     record_key: str | None
     reason: str
+    field: str | None = None
+    value: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "file": self.file,
             "record_key": self.record_key or "",
+            "field": self.field,
+            "value": self.value,
             "reason": self.reason,
         }
 
@@ -49,276 +55,308 @@ class ReadLog:
         self.skipped[what] = self.skipped.get(what, 0) + n
 
 
-def _natural(path: Path) -> tuple[int, str]:
-    match = re.search(r"-(\d+)\.json$", path.name)
-    return (int(match.group(1)) if match else 1, path.name)
+def _sort_key(match: dict[str, str]) -> tuple:
+    """Folders by name, per-parent files by number, pages in page order."""
+    out: list[Any] = []
+    for name, value in match.items():
+        if name == "page":
+            out.append((int(value or 1), ""))
+        elif name == "parent":
+            out.append((len(value), value))
+        else:
+            out.append((0, value))
+    return tuple(out)
 
 
-def _pages(folder: Path, stem: str) -> list[Path]:
-    """`stem.json`, `stem-2.json`, ... in page order."""
-    pattern = re.compile(rf"^{re.escape(stem)}(-\d+)?\.json$")
-    return sorted((p for p in folder.iterdir() if pattern.match(p.name)), key=_natural)
+def _common_prefix(a: str, b: str) -> int:
+    return len(os.path.commonprefix([a, b]))
 
 
 class ExportReader:
     """Walks one export directory; `rows(source, table)` yields that table's raw rows."""
 
-    def __init__(self, export_dir: str | Path, *, known_repos: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        export_dir: str | Path,
+        *,
+        known_repos: Iterable[str] = (),
+        limits: Limits | None = None,
+    ) -> None:
         self.root = Path(export_dir)
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: export directory not found")
-        self.logs: dict[str, ReadLog] = {s: ReadLog() for s in SOURCES}
-        self._catalog = list(self._catalog_documents())
+        self.limits = limits or Limits()
+        self.logs: dict[str, ReadLog] = {s.name: ReadLog() for s in REGISTRY}
+        self._listed: dict[str, dict[ExportFile, list[tuple[Path, dict[str, str]]]]] = {}
+        self._refused: set[tuple[str, str]] = set()
+        self._documents = list(self._catalog_documents())
         self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(
-            doc for _, doc, _ in self._catalog
+            doc for *_, doc in self._documents
         )
-        self._unknown_reported: set[str] = set()
-
-    # -- discovery -------------------------------------------------------------------------
 
     def sources(self) -> list[str]:
-        """The sources this directory holds data for."""
-        present = {
-            "catalog": (self.root / "catalog").is_dir(),
-            "inputs": (self.root / "inputs").is_dir(),
-        }
-        for source in ("github", "gitlab", "jenkins", "pagerduty", "opsgenie"):
-            present[source] = (self.root / source).is_dir()
-        return [s for s in SOURCES if present.get(s)]
+        """The sources this directory holds a folder for."""
+        return [s.name for s in REGISTRY if (self.root / s.name).is_dir()]
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def _reject(self, source: str, path: Path, key: str | None, reason: str) -> None:
-        self.logs[source].rejected.append(Rejected(source, self._rel(path), key, reason))
+    def _reject(self, src: str, where: str, key: str | None, reason: str, **fault: Any) -> None:
+        self.logs[src].rejected.append(Rejected(src, where, key, reason, **fault))
 
-    def _load_json(self, source: str, path: Path) -> Any:
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            self._reject(
-                source,
-                path,
-                None,
-                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
-                "the whole file was skipped: fix or re-export it",
-            )
-        except (OSError, UnicodeDecodeError) as exc:
-            self._reject(source, path, None, f"cannot read file: {exc}")
-        return None
+    # -- which file is what ------------------------------------------------------------------
 
-    def _items(self, source: str, path: Path, wrapper: str | None) -> list[Any]:
-        page = self._load_json(source, path)
-        if page is None:
-            return []
-        if wrapper is not None and isinstance(page, dict):
-            page = page.get(wrapper)
-        if not isinstance(page, list):
-            expected = f"an object with a '{wrapper}' list" if wrapper else "a JSON list"
-            self._reject(source, path, None, f"expected {expected}; the file was skipped")
-            return []
-        return page
+    def _list(self, src: Source) -> dict[ExportFile, list[tuple[Path, dict[str, str]]]]:
+        """Every file of the source's folder matched to its pattern (cached); the others are
+        reported once as skipped."""
+        if src.name in self._listed:
+            return self._listed[src.name]
+        matched: dict[ExportFile, list[tuple[Path, dict[str, str]]]] = {f: [] for f in src.files}
+        base = self.root / src.name
+        paths = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+        for path in paths:
+            rel = path.relative_to(base).as_posix()
+            for export_file in src.files:
+                hit = export_file.regex.match(rel)
+                if hit:
+                    matched[export_file].append((path, hit.groupdict()))
+                    break
+            else:
+                self._reject(src.name, self._rel(path), None, self._unmatched(src, rel))
+        for found in matched.values():
+            found.sort(key=lambda pair: _sort_key(pair[1]))
+        self._listed[src.name] = matched
+        return matched
 
-    def _rows(
-        self, source: str, path: Path, items: Iterable[Any], build: Any
+    def _unmatched(self, src: Source, rel: str) -> str:
+        name = rel.rpartition("/")[2]
+        here = [f for f in src.files if f.folder_regex.match(rel)]
+        if not here:
+            expected = ", ".join(dict.fromkeys(f"{src.name}/{f.pattern}" for f in src.files))
+            return f"skipped: not a file a {src.name} export holds (expected {expected})"
+        best = max(_common_prefix(name, f.example) for f in here)
+        if best >= 3:  # `pulls 4.json` is meant to be a pulls page: say how pages are named
+            here = [f for f in here if _common_prefix(name, f.example) == best]
+        expected = ", ".join(dict.fromkeys(f.example for f in here))
+        return f"skipped: file name matches no export pattern (expected {expected})"
+
+    def _admitted(self, src: Source, path: Path, match: dict[str, str]) -> bool:
+        """False for a file in a folder its source does not want (reported once per folder)."""
+        if not src.scope or src.admit is None:
+            return True
+        scope = "/".join(match[name] for name in src.scope)
+        why = src.admit(scope, self.known_repos)
+        if why is None:
+            return True
+        if (src.name, scope) not in self._refused:
+            self._refused.add((src.name, scope))
+            self._reject(src.name, f"{src.name}/{scope}", scope, why)
+        return False
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def rows(self, source_name: str, table_name: str) -> Iterator[dict[str, Any]]:
+        src = source(source_name)
+        table = src.table(table_name)
+        seen: dict[tuple[str, ...], str] = {}  # natural key -> where it was first declared
+        if src.name == "catalog":
+            for path, index, line, document in self._documents:
+                where = f"document {index} (line {line})"
+                yield from self._records(src, table, [document], {}, path, where, seen)
+            return
+        for export_file, found in self._list(src).items():
+            if export_file.table != table.name:
+                continue
+            for path, match in found:
+                if self._admitted(src, path, match):
+                    yield from self._file(src, table, export_file, path, match, seen)
+
+    def _file(
+        self,
+        src: Source,
+        table: RawTable,
+        export_file: ExportFile,
+        path: Path,
+        match: dict[str, str],
+        seen: dict[tuple[str, ...], str],
     ) -> Iterator[dict[str, Any]]:
         rel = self._rel(path)
-        for index, item in enumerate(items):
-            try:
-                out = build(item)
-            except RecordError as exc:
-                key = exc.key or f"item {index + 1}"
-                self._reject(source, path, key, exc.reason)
+        try:
+            if export_file.kind == "ndjson":
+                yield from self._bundle(src, table, export_file, path, match, seen)
+            elif export_file.kind == "csv":
+                yield from self._csv(src, table, export_file, path, match, seen)
+            else:
+                if "parent" in match and not match["parent"].isdigit():
+                    raise FileProblem(f"file name must be the {export_file.parent_key}")
+                items = self._page_items(files.read_json(path, self.limits), export_file)
+                for index, item in enumerate(items, start=1):
+                    yield from self._records(src, table, [item], match, path, f"item {index}", seen)
+        except FileProblem as problem:
+            key = match.get("parent") if problem.reason.startswith("file name") else None
+            self._reject(src.name, rel, key, problem.reason)
+
+    @staticmethod
+    def _page_items(page: Any, export_file: ExportFile) -> list[Any]:
+        wrappers = export_file.wrapper
+        if isinstance(wrappers, str):
+            wrappers = (wrappers,)
+        if wrappers and isinstance(page, dict):
+            page = next((page[w] for w in wrappers if w in page), None)
+        if not isinstance(page, list):
+            expected = f"an object with a '{wrappers[0]}' list" if wrappers else "a JSON list"
+            raise FileProblem(f"expected {expected}; the file was skipped")
+        return page
+
+    def _bundle(
+        self,
+        src: Source,
+        table: RawTable,
+        export_file: ExportFile,
+        path: Path,
+        match: dict[str, str],
+        seen: dict[tuple[str, ...], str],
+    ) -> Iterator[dict[str, Any]]:
+        key_name = export_file.parent_key
+        for number, line in files.ndjson_lines(path, self.limits):
+            if isinstance(line, FileProblem):
+                self._reject(src.name, self._rel(path), f"line {number}", line.reason)
+                continue
+            parent = integer_or_none(line.get(key_name)) if isinstance(line, dict) else None
+            items = line.get("items") if isinstance(line, dict) else None
+            if parent is None or not isinstance(items, list):
+                self._reject(
+                    src.name,
+                    self._rel(path),
+                    f"line {number}",
+                    f'line {number}: expected {{"{key_name}": N, "items": [...]}}; '
+                    "the line was set aside",
+                    value=shown(line),
+                )
+                continue
+            context = {**match, "parent": parent}
+            for index, item in enumerate(items, start=1):
+                where = f"line {number} item {index}"
+                yield from self._records(src, table, [item], context, path, where, seen)
+
+    def _csv(
+        self,
+        src: Source,
+        table: RawTable,
+        export_file: ExportFile,
+        path: Path,
+        match: dict[str, str],
+        seen: dict[tuple[str, ...], str],
+    ) -> Iterator[dict[str, Any]]:
+        header, lines = files.csv_rows(path, self.limits)
+        missing = [c for c in export_file.columns if c not in header]
+        if missing:
+            raise FileProblem(
+                f"header lacks column(s) {', '.join(missing)}; expected "
+                f"{','.join(export_file.columns + export_file.optional_columns)}"
+            )
+        for line, record in lines:
+            if None in record:
+                self._reject(
+                    src.name,
+                    self._rel(path),
+                    f"line {line}",
+                    f"line {line} has more values than the header has columns; "
+                    "the row was set aside: quote values that hold commas",
+                )
+                continue
+            context = {**match, "line": line}
+            yield from self._records(src, table, [record], context, path, f"line {line}", seen)
+
+    def _records(
+        self,
+        src: Source,
+        table: RawTable,
+        items: list[Any],
+        context: dict[str, Any],
+        path: Path,
+        where: str,
+        seen: dict[tuple[str, ...], str],
+    ) -> Iterator[dict[str, Any]]:
+        """The row of each record that passes its checks; the others are rejected."""
+        rel = self._rel(path)
+        for item in items:
+            if not isinstance(item, dict):
+                what = "a YAML mapping" if path.suffix in (".yaml", ".yml") else "a JSON object"
+                self._reject(src.name, rel, where, f"expected {what}, got {type(item).__name__}")
+                continue
+            if src.skip and (label := src.skip(table.name, item)):
+                self.logs[src.name].skip(label)
+                continue
+            key = _record_key(table, item) or where
+            problem = first_problem(table, item)
+            if problem is None:
+                try:
+                    out = src.row(table.name, item, context)
+                except RecordError as exc:
+                    self._reject(
+                        src.name,
+                        rel,
+                        exc.key or key,
+                        exc.reason,
+                        field=exc.field,
+                        value=shown(exc.value),
+                    )
+                    continue
+                problem = storable(item)
+            if problem is not None:
+                self._reject(
+                    src.name, rel, key, problem.reason, field=problem.field, value=problem.value
+                )
+                continue
+            if src.unique_keys and self._duplicate(src, table, out, (rel, where), key, seen):
                 continue
             out["payload"] = item
             out["source_file"] = rel
             yield out
 
-    # -- per source ------------------------------------------------------------------------
+    def _duplicate(
+        self,
+        src: Source,
+        table: RawTable,
+        out: dict[str, Any],
+        place: tuple[str, str],
+        key: str,
+        seen: dict[tuple[str, ...], str],
+    ) -> bool:
+        """True (and rejected) if an earlier record had the same natural key."""
+        rel, where = place
+        here = f"{rel} {where}"
+        natural = tuple(str(out[c]).lower() for c in table.primary_key)
+        first = seen.setdefault(natural, here)
+        if first == here:
+            return False
+        label = "/".join(str(out[c]) for c in table.primary_key)
+        self._reject(
+            src.name,
+            rel,
+            key,
+            f"duplicate {label}: first declared in {first}; this one ({here}) was set aside: "
+            "keep one of them",
+        )
+        return True
 
-    def rows(self, source: str, table: str) -> Iterator[dict[str, Any]]:
-        reader = getattr(self, f"_rows_{source}")
-        yield from reader(table)
-
-    def _rows_github(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "github"
-        if not base.is_dir():
-            return
-        for repo_dir in sorted(
-            p for owner in base.iterdir() if owner.is_dir() for p in owner.iterdir()
-        ):
-            if not repo_dir.is_dir():
-                continue
-            repo = f"{repo_dir.parent.name}/{repo_dir.name}"
-            if repo.lower() not in self.known_repos:
-                if repo not in self._unknown_reported:
-                    self._unknown_reported.add(repo)
-                    self._reject(
-                        "github",
-                        repo_dir,
-                        repo,
-                        f"repo {repo} is not in the catalog (annotation "
-                        f"'{catalog.REPO_ANNOTATION}') nor in sources.github.repos: add it to "
-                        "one of them, or remove the folder; its files were skipped",
-                    )
-                continue
-            if table in github.ENDPOINTS:
-                stem, wrapper = github.ENDPOINTS[table]
-                for path in _pages(repo_dir, stem):
-                    items = self._items("github", path, wrapper)
-                    if table == "issues":
-                        issues = [
-                            i
-                            for i in items
-                            if not (isinstance(i, dict) and github.is_pull_request(i))
-                        ]
-                        if len(issues) < len(items):
-                            skipped = len(items) - len(issues)
-                            self.logs["github"].skip("pull requests in the issues list", skipped)
-                        items = issues
-                    yield from self._rows(
-                        "github", path, items, lambda i, t=table, r=repo: github.row(t, i, repo=r)
-                    )
-            else:
-                yield from self._github_children(repo_dir, repo, table)
-
-    def _github_children(self, repo_dir: Path, repo: str, table: str) -> Iterator[dict[str, Any]]:
-        stem, parent_key = github.CHILD_ENDPOINTS[table]
-        folder = repo_dir / stem
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.json"), key=lambda p: (len(p.stem), p.stem)):
-                if not path.stem.isdigit():
-                    self._reject("github", path, path.stem, f"file name must be the {parent_key}")
-                    continue
-                parent = int(path.stem)
-                items = self._items("github", path, None)
-                yield from self._rows(
-                    "github",
-                    path,
-                    items,
-                    lambda i, p=parent: github.row(table, i, repo=repo, parent=p),
-                )
-        ndjson = repo_dir / f"{stem}.ndjson"
-        if ndjson.is_file():
-            yield from self._github_ndjson(ndjson, repo, table, parent_key)
-
-    def _github_ndjson(
-        self, path: Path, repo: str, table: str, parent_key: str
-    ) -> Iterator[dict[str, Any]]:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    parent = int(record[parent_key])
-                    items = record["items"]
-                    if not isinstance(items, list):
-                        raise TypeError("'items' is not a list")
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                    self._reject(
-                        "github",
-                        path,
-                        f"line {number}",
-                        f'line {number}: expected {{"{parent_key}": N, "items": [...]}}: {exc}',
-                    )
-                    continue
-                yield from self._rows(
-                    "github",
-                    path,
-                    items,
-                    lambda i, p=parent: github.row(table, i, repo=repo, parent=p),
-                )
-
-    def _rows_gitlab(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "gitlab"
-        stem, wrapper = gitlab.ENDPOINTS[table]
-        for path in sorted(base.rglob(f"{stem}*.json")) if base.is_dir() else []:
-            if path not in _pages(path.parent, stem):
-                continue
-            project = path.parent.relative_to(base).as_posix()
-            items = self._items("gitlab", path, wrapper)
-            yield from self._rows(
-                "gitlab", path, items, lambda i, p=project: gitlab.row(table, i, project=p)
-            )
-
-    def _rows_jenkins(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "jenkins"
-        stem, wrapper = jenkins.ENDPOINTS[table]
-        for path in sorted(base.rglob(f"{stem}*.json")) if base.is_dir() else []:
-            if path not in _pages(path.parent, stem):
-                continue
-            job = path.parent.relative_to(base).as_posix()
-            page = self._load_json("jenkins", path)
-            if page is None:
-                continue
-            items = page.get(wrapper, page.get("builds")) if isinstance(page, dict) else page
-            if not isinstance(items, list):
-                self._reject("jenkins", path, None, "expected a list or {'allBuilds': [...]}")
-                continue
-            yield from self._rows(
-                "jenkins", path, items, lambda i, j=job: jenkins.row(table, i, job=j)
-            )
-
-    def _rows_pagerduty(self, table: str) -> Iterator[dict[str, Any]]:
-        yield from self._flat("pagerduty", table, pagerduty.ENDPOINTS, pagerduty.row)
-
-    def _rows_opsgenie(self, table: str) -> Iterator[dict[str, Any]]:
-        yield from self._flat("opsgenie", table, opsgenie.ENDPOINTS, opsgenie.row)
-
-    def _flat(self, source: str, table: str, endpoints: dict, build: Any) -> Iterator[dict]:
-        base = self.root / source
-        if not base.is_dir():
-            return
-        stem, wrapper = endpoints[table]
-        for path in _pages(base, stem):
-            items = self._items(source, path, wrapper)
-            yield from self._rows(source, path, items, lambda i: build(table, i))
-
-    def _catalog_documents(self) -> Iterator[tuple[Path, Any, int]]:
-        base = self.root / "catalog"
-        if not base.is_dir():
-            return
-        for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+    def _catalog_documents(self) -> Iterator[tuple[Path, int, int, Any]]:
+        """(file, document index, line, data) of every catalog document, in path order."""
+        paths = sorted(path for found in self._list(source("catalog")).values() for path, _ in found)
+        for path in paths:
             try:
-                documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-                self._reject("catalog", path, None, f"invalid YAML{where}: the file was skipped")
-                continue
-            for index, document in enumerate(documents):
-                if document is not None:
-                    yield path, document, index
+                for index, line, document in files.yaml_documents(path, self.limits):
+                    yield path, index, line, document
+            except FileProblem as problem:
+                self._reject("catalog", self._rel(path), None, problem.reason)
 
-    def _rows_catalog(self, table: str) -> Iterator[dict[str, Any]]:
-        for path, document, index in self._catalog:
-            try:
-                out = catalog.row(document)
-            except RecordError as exc:
-                self._reject("catalog", path, exc.key or f"document {index + 1}", exc.reason)
-                continue
-            yield out | {"payload": document, "source_file": self._rel(path)}
 
-    def _rows_inputs(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "inputs"
-        for path in sorted(base.glob("*.csv")) if base.is_dir() else []:
-            with path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = [c for c in inputs.REQUIRED if c not in (reader.fieldnames or [])]
-                if missing:
-                    self._reject(
-                        "inputs",
-                        path,
-                        None,
-                        f"header lacks column(s) {', '.join(missing)}; expected "
-                        f"{','.join(inputs.REQUIRED)},unit,source",
-                    )
-                    continue
-                for line, record in enumerate(reader, start=2):
-                    try:
-                        out = inputs.row(record, line=line)
-                    except RecordError as exc:
-                        self._reject("inputs", path, exc.key or f"line {line}", exc.reason)
-                        continue
-                    yield out | {"payload": dict(record), "source_file": self._rel(path)}
+def _record_key(table: RawTable, item: dict[str, Any]) -> str | None:
+    if table.key_path is None:
+        return None
+    value = dig(item, table.key_path)
+    if value is None or isinstance(value, dict | list):
+        return None
+    return f"{table.key_prefix}{value}"
+
