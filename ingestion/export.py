@@ -9,7 +9,6 @@ key, the field and what to do, and the walk goes on.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +68,11 @@ def _sort_key(match: dict[str, str]) -> tuple:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return len(os.path.commonprefix([a, b]))
+    """How many leading characters two file names share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 class ExportReader:
@@ -343,7 +346,9 @@ class ExportReader:
 
     def _catalog_documents(self) -> Iterator[tuple[Path, int, int, Any]]:
         """(file, document index, line, data) of every catalog document, in path order."""
-        paths = sorted(path for found in self._list(source("catalog")).values() for path, _ in found)
+        paths = sorted(
+            path for found in self._list(source("catalog")).values() for path, _ in found
+        )
         for path in paths:
             try:
                 for index, line, document in files.yaml_documents(path, self.limits):
@@ -359,4 +364,3 @@ def _record_key(table: RawTable, item: dict[str, Any]) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     return f"{table.key_prefix}{value}"
-

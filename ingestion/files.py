@@ -105,10 +105,13 @@ def ndjson_lines(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
             if not raw.strip():
                 continue
             if len(raw) > limits.max_file_bytes:
-                yield number, FileProblem(
-                    f"line {number} is {_size(len(raw))}, above the "
-                    f"{_size(limits.max_file_bytes)} limit (ingestion.files.MAX_FILE_BYTES); "
-                    "the line was set aside"
+                yield (
+                    number,
+                    FileProblem(
+                        f"line {number} is {_size(len(raw))}, above the "
+                        f"{_size(limits.max_file_bytes)} limit (ingestion.files.MAX_FILE_BYTES); "
+                        "the line was set aside"
+                    ),
                 )
                 continue
             try:

@@ -268,6 +268,9 @@ def land(
     try:
         with _exclusive(pipeline):
             report.discarded = discard_leftovers(pipeline)
+            # As `pipeline.run` would: take the destination's state and schemas, or start
+            # afresh for a new warehouse (several warehouses may share one working folder).
+            pipeline.sync_destination()
             try:
                 report.rows = _land(
                     pipeline, source_spec(source).tables, rows_of, read_log, produced, progress

@@ -82,9 +82,7 @@ def check_fields(table: RawTable, item: dict[str, Any]) -> list[Problem]:
         value = dig(item, check.path)
         if value is None:
             if check.required:
-                problems.append(
-                    Problem(check.name, None, f"missing required field '{check.name}'")
-                )
+                problems.append(Problem(check.name, None, f"missing required field '{check.name}'"))
             continue
         if not _fits(check.kind, value):
             problems.append(Problem(check.name, shown(value), _why(check, value)))
@@ -126,16 +124,16 @@ def _unstorable(item: Any) -> tuple[str, Any, str]:
         name = ".".join(path).replace(".[", "[") or "(the record)"
         if depth > STORABLE_DEPTH:
             return name, None, f"nested more than {STORABLE_DEPTH} levels deep"
-        if isinstance(node, int) and not isinstance(node, bool) and not (
-            -(2**63) <= node < 2**64
-        ):
+        if isinstance(node, int) and not isinstance(node, bool) and not (-(2**63) <= node < 2**64):
             return name, node, "holds an integer beyond 64 bits"
         if isinstance(node, str):
             try:
                 node.encode("utf-8")
             except UnicodeEncodeError:
-                return name, node.encode("utf-8", "backslashreplace").decode(), (
-                    "holds an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+                return (
+                    name,
+                    node.encode("utf-8", "backslashreplace").decode(),
+                    ("holds an unpaired UTF-16 surrogate (\\ud800-\\udfff), which is not text"),
                 )
     return "(the record)", None, "cannot be written as JSON"
 

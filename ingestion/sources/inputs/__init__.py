@@ -38,9 +38,7 @@ TABLES = (
         "Manual measures from inputs/*.csv, one measure per row.",
     ),
 )
-FILES = (
-    ExportFile("measures", "{name}.csv", "csv", columns=REQUIRED, optional_columns=OPTIONAL),
-)
+FILES = (ExportFile("measures", "{name}.csv", "csv", columns=REQUIRED, optional_columns=OPTIONAL),)
 
 
 def _valid_period(period: str) -> bool:
