@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion import files
+from ingestion import files, registry
 from ingestion.files import FileProblem, Limits
 from ingestion.records import RecordError, dig, integer_or_none, shown
-from ingestion.registry import REGISTRY, source
 from ingestion.sources import catalog
 from ingestion.spec import ExportFile, RawTable, Source
 from ingestion.validate import first_problem, storable
@@ -89,7 +88,7 @@ class ExportReader:
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: export directory not found")
         self.limits = limits or Limits()
-        self.logs: dict[str, ReadLog] = {s.name: ReadLog() for s in REGISTRY}
+        self.logs: dict[str, ReadLog] = {s.name: ReadLog() for s in registry.REGISTRY}
         self._listed: dict[str, dict[ExportFile, list[tuple[Path, dict[str, str]]]]] = {}
         self._refused: set[tuple[str, str]] = set()
         self._documents = list(self._catalog_documents())
@@ -99,7 +98,7 @@ class ExportReader:
 
     def sources(self) -> list[str]:
         """The sources this directory holds a folder for."""
-        return [s.name for s in REGISTRY if (self.root / s.name).is_dir()]
+        return [s.name for s in registry.REGISTRY if (self.root / s.name).is_dir()]
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -159,7 +158,7 @@ class ExportReader:
     # -- rows --------------------------------------------------------------------------------
 
     def rows(self, source_name: str, table_name: str) -> Iterator[dict[str, Any]]:
-        src = source(source_name)
+        src = registry.source(source_name)
         table = src.table(table_name)
         seen: dict[tuple[str, ...], str] = {}  # natural key -> where it was first declared
         if src.name == "catalog":
@@ -291,8 +290,9 @@ class ExportReader:
             if src.skip and (label := src.skip(table.name, item)):
                 self.logs[src.name].skip(label)
                 continue
-            key = _record_key(table, item) or where
             problem = first_problem(table, item)
+            bad_key = problem is not None and problem.field == table.key_path
+            key = (None if bad_key else _record_key(table, item)) or where
             if problem is None:
                 try:
                     out = src.row(table.name, item, context)
@@ -347,7 +347,7 @@ class ExportReader:
     def _catalog_documents(self) -> Iterator[tuple[Path, int, int, Any]]:
         """(file, document index, line, data) of every catalog document, in path order."""
         paths = sorted(
-            path for found in self._list(source("catalog")).values() for path, _ in found
+            path for found in self._list(registry.source("catalog")).values() for path, _ in found
         )
         for path in paths:
             try:

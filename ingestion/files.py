@@ -50,7 +50,8 @@ def _decode(data: bytes, what: str = "the file") -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise FileProblem(
             f"{what} is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
-            f"(line {line}, column {column}); {SET_ASIDE}: save it as UTF-8 and load it again"
+            f"(line {line}, column {column}); {what.removeprefix('the ')} was set aside: "
+            "save it as UTF-8 and load it again"
         ) from None
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ingestion import registry
 from ingestion.export import ExportReader, ReadLog
 from ingestion.files import Limits
 from ingestion.landing import IngestReport, Progress, SourceReport, land
-from ingestion.registry import SOURCES
 
 
 def ingest_source(
@@ -51,7 +51,7 @@ def ingest_export(
     """Read an export directory and land every source in it (and empty tables for the rest)."""
     reader = ExportReader(export_dir, known_repos=known_repos, limits=limits)
     report = IngestReport()
-    for source in list(sources) if sources is not None else SOURCES:
+    for source in list(sources) if sources is not None else registry.SOURCES:
         report.sources[source] = land(
             source,
             Path(warehouse),

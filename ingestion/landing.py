@@ -160,10 +160,11 @@ def pipeline_for(source: str, warehouse: Path) -> dlt.Pipeline:
 
 
 @contextlib.contextmanager
-def _exclusive(pipeline: dlt.Pipeline, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+def _exclusive(pipeline: dlt.Pipeline) -> Iterator[None]:
     """Hold the pipeline's lock file: a second run landing the same source waits for the
     first, so neither sees the other's packages as leftovers. The OS drops the lock of a
     killed process."""
+    wait = LOCK_WAIT_SECONDS
     lock_path = Path(pipeline.pipelines_dir) / f"{pipeline.pipeline_name}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
