@@ -55,7 +55,7 @@ class ReadLog:
 
 def _sort_key(match: dict[str, str]) -> tuple:
     """Folders by name, per-parent files by number, pages in page order."""
-    out: list[Any] = []
+    out: list[tuple[int, str]] = []
     for name, value in match.items():
         if name == "page":
             out.append((int(value or 1), ""))
@@ -74,6 +74,16 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+@dataclass
+class _Table:
+    """One table being read: its source, its declaration, and the natural keys seen so far
+    (for sources whose keys must be unique) with where each was first declared."""
+
+    src: Source
+    table: RawTable
+    seen: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
 class ExportReader:
     """Walks one export directory; `rows(source, table)` yields that table's raw rows."""
 
@@ -89,12 +99,16 @@ class ExportReader:
             raise FileNotFoundError(f"{self.root}: export directory not found")
         self.limits = limits or Limits()
         self.logs: dict[str, ReadLog] = {s.name: ReadLog() for s in registry.REGISTRY}
-        self._listed: dict[str, dict[ExportFile, list[tuple[Path, dict[str, str]]]]] = {}
+        self._listed: dict[str, list[tuple[ExportFile, Path, dict[str, str]]]] = {}
         self._refused: set[tuple[str, str]] = set()
-        self._documents = list(self._catalog_documents())
-        self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(
-            doc for *_, doc in self._documents
-        )
+        self._yaml: dict[Path, list[tuple[int, int, Any]] | FileProblem] = {}
+        # GitHub folders are read for the repos the catalog names: read the catalog first.
+        documents = [
+            doc
+            for _, path, _ in self._list(registry.source("catalog"))
+            for *_, doc in self._documents(path)
+        ]
+        self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(documents)
 
     def sources(self) -> list[str]:
         """The sources this directory holds a folder for."""
@@ -108,27 +122,25 @@ class ExportReader:
 
     # -- which file is what ------------------------------------------------------------------
 
-    def _list(self, src: Source) -> dict[ExportFile, list[tuple[Path, dict[str, str]]]]:
-        """Every file of the source's folder matched to its pattern (cached); the others are
-        reported once as skipped."""
+    def _list(self, src: Source) -> list[tuple[ExportFile, Path, dict[str, str]]]:
+        """Every file of the source's folder with the pattern it matches, folders and pages in
+        order (cached); the files no pattern matches are reported once, as skipped."""
         if src.name in self._listed:
             return self._listed[src.name]
-        matched: dict[ExportFile, list[tuple[Path, dict[str, str]]]] = {f: [] for f in src.files}
+        found = []
         base = self.root / src.name
-        paths = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-        for path in paths:
+        for path in sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []:
             rel = path.relative_to(base).as_posix()
-            for export_file in src.files:
-                hit = export_file.regex.match(rel)
-                if hit:
-                    matched[export_file].append((path, hit.groupdict()))
+            for order, export_file in enumerate(src.files):
+                if hit := export_file.regex.match(rel):
+                    found.append((_sort_key(hit.groupdict()), order, export_file, path, hit))
                     break
             else:
                 self._reject(src.name, self._rel(path), None, self._unmatched(src, rel))
-        for found in matched.values():
-            found.sort(key=lambda pair: _sort_key(pair[1]))
-        self._listed[src.name] = matched
-        return matched
+        found.sort(key=lambda entry: entry[:2])
+        listed = [(f, path, hit.groupdict()) for _, _, f, path, hit in found]
+        self._listed[src.name] = listed
+        return listed
 
     def _unmatched(self, src: Source, rel: str) -> str:
         name = rel.rpartition("/")[2]
@@ -142,7 +154,7 @@ class ExportReader:
         expected = ", ".join(dict.fromkeys(f.example for f in here))
         return f"skipped: file name matches no export pattern (expected {expected})"
 
-    def _admitted(self, src: Source, path: Path, match: dict[str, str]) -> bool:
+    def _admitted(self, src: Source, match: dict[str, str]) -> bool:
         """False for a file in a folder its source does not want (reported once per folder)."""
         if not src.scope or src.admit is None:
             return True
@@ -159,44 +171,47 @@ class ExportReader:
 
     def rows(self, source_name: str, table_name: str) -> Iterator[dict[str, Any]]:
         src = registry.source(source_name)
-        table = src.table(table_name)
-        seen: dict[tuple[str, ...], str] = {}  # natural key -> where it was first declared
-        if src.name == "catalog":
-            for path, index, line, document in self._documents:
-                where = f"document {index} (line {line})"
-                yield from self._records(src, table, [document], {}, path, where, seen)
-            return
-        for export_file, found in self._list(src).items():
-            if export_file.table != table.name:
-                continue
-            for path, match in found:
-                if self._admitted(src, path, match):
-                    yield from self._file(src, table, export_file, path, match, seen)
+        walk = _Table(src, src.table(table_name))
+        for export_file, path, match in self._list(src):
+            if export_file.table == table_name and self._admitted(src, match):
+                yield from self._file(walk, export_file, path, match)
 
     def _file(
-        self,
-        src: Source,
-        table: RawTable,
-        export_file: ExportFile,
-        path: Path,
-        match: dict[str, str],
-        seen: dict[tuple[str, ...], str],
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
         rel = self._rel(path)
+        if "parent" in match and not match["parent"].isdigit():
+            name = export_file.parent_key
+            self._reject(walk.src.name, rel, match["parent"], f"file name must be the {name}")
+            return
         try:
             if export_file.kind == "ndjson":
-                yield from self._bundle(src, table, export_file, path, match, seen)
+                yield from self._bundle(walk, export_file, path, match)
             elif export_file.kind == "csv":
-                yield from self._csv(src, table, export_file, path, match, seen)
+                yield from self._csv(walk, export_file, path, match)
+            elif export_file.kind == "yaml":
+                documents = self._documents(path)
+                if isinstance(self._yaml[path], FileProblem):
+                    raise self._yaml[path]  # type: ignore[misc]
+                for index, line, document in documents:
+                    where = f"document {index} (line {line})"
+                    yield from self._record(walk, document, match, path, where)
             else:
-                if "parent" in match and not match["parent"].isdigit():
-                    raise FileProblem(f"file name must be the {export_file.parent_key}")
                 items = self._page_items(files.read_json(path, self.limits), export_file)
                 for index, item in enumerate(items, start=1):
-                    yield from self._records(src, table, [item], match, path, f"item {index}", seen)
+                    yield from self._record(walk, item, match, path, f"item {index}")
         except FileProblem as problem:
-            key = match.get("parent") if problem.reason.startswith("file name") else None
-            self._reject(src.name, rel, key, problem.reason)
+            self._reject(walk.src.name, rel, None, problem.reason)
+
+    def _documents(self, path: Path) -> list[tuple[int, int, Any]]:
+        """A YAML file's documents, read once (an unreadable file has none)."""
+        if path not in self._yaml:
+            try:
+                self._yaml[path] = files.yaml_documents(path, self.limits)
+            except FileProblem as problem:
+                self._yaml[path] = problem
+        read = self._yaml[path]
+        return [] if isinstance(read, FileProblem) else read
 
     @staticmethod
     def _page_items(page: Any, export_file: ExportFile) -> list[Any]:
@@ -211,24 +226,18 @@ class ExportReader:
         return page
 
     def _bundle(
-        self,
-        src: Source,
-        table: RawTable,
-        export_file: ExportFile,
-        path: Path,
-        match: dict[str, str],
-        seen: dict[tuple[str, ...], str],
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
         key_name = export_file.parent_key
         for number, line in files.ndjson_lines(path, self.limits):
             if isinstance(line, FileProblem):
-                self._reject(src.name, self._rel(path), f"line {number}", line.reason)
+                self._reject(walk.src.name, self._rel(path), f"line {number}", line.reason)
                 continue
             parent = integer_or_none(line.get(key_name)) if isinstance(line, dict) else None
             items = line.get("items") if isinstance(line, dict) else None
             if parent is None or not isinstance(items, list):
                 self._reject(
-                    src.name,
+                    walk.src.name,
                     self._rel(path),
                     f"line {number}",
                     f'line {number}: expected {{"{key_name}": N, "items": [...]}}; '
@@ -238,17 +247,10 @@ class ExportReader:
                 continue
             context = {**match, "parent": parent}
             for index, item in enumerate(items, start=1):
-                where = f"line {number} item {index}"
-                yield from self._records(src, table, [item], context, path, where, seen)
+                yield from self._record(walk, item, context, path, f"line {number} item {index}")
 
     def _csv(
-        self,
-        src: Source,
-        table: RawTable,
-        export_file: ExportFile,
-        path: Path,
-        match: dict[str, str],
-        seen: dict[tuple[str, ...], str],
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
         header, lines = files.csv_rows(path, self.limits)
         missing = [c for c in export_file.columns if c not in header]
@@ -260,101 +262,61 @@ class ExportReader:
         for line, record in lines:
             if None in record:
                 self._reject(
-                    src.name,
+                    walk.src.name,
                     self._rel(path),
                     f"line {line}",
                     f"line {line} has more values than the header has columns; "
                     "the row was set aside: quote values that hold commas",
                 )
                 continue
-            context = {**match, "line": line}
-            yield from self._records(src, table, [record], context, path, f"line {line}", seen)
+            yield from self._record(walk, record, {**match, "line": line}, path, f"line {line}")
 
-    def _records(
-        self,
-        src: Source,
-        table: RawTable,
-        items: list[Any],
-        context: dict[str, Any],
-        path: Path,
-        where: str,
-        seen: dict[tuple[str, ...], str],
+    def _record(
+        self, walk: _Table, item: Any, context: dict[str, Any], path: Path, where: str
     ) -> Iterator[dict[str, Any]]:
-        """The row of each record that passes its checks; the others are rejected."""
-        rel = self._rel(path)
-        for item in items:
-            if not isinstance(item, dict):
-                what = "a YAML mapping" if path.suffix in (".yaml", ".yml") else "a JSON object"
-                self._reject(src.name, rel, where, f"expected {what}, got {type(item).__name__}")
-                continue
-            if src.skip and (label := src.skip(table.name, item)):
-                self.logs[src.name].skip(label)
-                continue
-            problem = first_problem(table, item)
-            bad_key = problem is not None and problem.field == table.key_path
-            key = (None if bad_key else _record_key(table, item)) or where
-            if problem is None:
-                try:
-                    out = src.row(table.name, item, context)
-                except RecordError as exc:
-                    self._reject(
-                        src.name,
-                        rel,
-                        exc.key or key,
-                        exc.reason,
-                        field=exc.field,
-                        value=shown(exc.value),
-                    )
-                    continue
-                problem = storable(item)
-            if problem is not None:
-                self._reject(
-                    src.name, rel, key, problem.reason, field=problem.field, value=problem.value
-                )
-                continue
-            if src.unique_keys and self._duplicate(src, table, out, (rel, where), key, seen):
-                continue
-            out["payload"] = item
-            out["source_file"] = rel
-            yield out
+        """The row of one record (nothing if it fails a check: it is rejected instead)."""
+        src, table, rel = walk.src, walk.table, self._rel(path)
+        if not isinstance(item, dict):
+            what = "a YAML mapping" if path.suffix in (".yaml", ".yml") else "a JSON object"
+            self._reject(src.name, rel, where, f"expected {what}, got {type(item).__name__}")
+            return
+        if src.skip and (label := src.skip(table.name, item)):
+            self.logs[src.name].skip(label)
+            return
+        problem = first_problem(table, item)
+        bad_key = problem is not None and problem.field == table.key_path
+        key = (None if bad_key else _record_key(table, item)) or where
+        if problem is None:
+            try:
+                out = src.row(table.name, item, context)
+            except RecordError as exc:
+                fault = {"field": exc.field, "value": shown(exc.value)}
+                self._reject(src.name, rel, exc.key or key, exc.reason, **fault)
+                return
+            problem = storable(item)
+        if problem is not None:
+            fault = {"field": problem.field, "value": problem.value}
+            self._reject(src.name, rel, key, problem.reason, **fault)
+            return
+        if src.unique_keys and self._duplicate(walk, out, f"{rel} {where}", rel, key):
+            return
+        yield {**out, "payload": item, "source_file": rel}
 
-    def _duplicate(
-        self,
-        src: Source,
-        table: RawTable,
-        out: dict[str, Any],
-        place: tuple[str, str],
-        key: str,
-        seen: dict[tuple[str, ...], str],
-    ) -> bool:
+    def _duplicate(self, walk: _Table, out: dict[str, Any], here: str, rel: str, key: str) -> bool:
         """True (and rejected) if an earlier record had the same natural key."""
-        rel, where = place
-        here = f"{rel} {where}"
-        natural = tuple(str(out[c]).lower() for c in table.primary_key)
-        first = seen.setdefault(natural, here)
+        columns = walk.table.primary_key
+        first = walk.seen.setdefault(tuple(str(out[c]).lower() for c in columns), here)
         if first == here:
             return False
-        label = "/".join(str(out[c]) for c in table.primary_key)
+        label = "/".join(str(out[c]) for c in columns)
         self._reject(
-            src.name,
+            walk.src.name,
             rel,
             key,
             f"duplicate {label}: first declared in {first}; this one ({here}) was set aside: "
             "keep one of them",
         )
         return True
-
-    def _catalog_documents(self) -> Iterator[tuple[Path, int, int, Any]]:
-        """(file, document index, line, data) of every catalog document, in path order."""
-        paths = sorted(
-            path for found in self._list(registry.source("catalog")).values() for path, _ in found
-        )
-        for path in paths:
-            try:
-                for index, line, document in files.yaml_documents(path, self.limits):
-                    yield path, index, line, document
-            except FileProblem as problem:
-                self._reject("catalog", self._rel(path), None, problem.reason)
 
 
 def _record_key(table: RawTable, item: dict[str, Any]) -> str | None:

@@ -34,25 +34,11 @@ import requests
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
 
-from ingestion.credentials import Credentials, Redactor, credentials
+# Re-exported: what an API module needs of HTTP comes from here.
+from ingestion.credentials import Credentials as Credentials
+from ingestion.credentials import Redactor as Redactor
+from ingestion.credentials import credentials as credentials
 
-__all__ = [
-    "ApiError",
-    "AuthError",
-    "Client",
-    "Credentials",
-    "ForbiddenError",
-    "NextLink",
-    "NotFoundError",
-    "Page",
-    "RateLimitError",
-    "Redactor",
-    "RetriesExhausted",
-    "RetryPolicy",
-    "credentials",
-    "link_next",
-    "with_params",
-]
 log = logging.getLogger(__name__)
 
 # --- errors -------------------------------------------------------------------------------------
