@@ -5,12 +5,13 @@ the retry and rate-limit policy, and tokens kept out of every message.
 dlt's client is used as it is (URL joining, auth objects, `paginate()` with a paginator per
 source, pages that carry their `response`). Three things stay here because dlt 1.31 does not
 do them:
-- Retries live in `RetryingSession.send` rather than in dlt's `Client(...).session`: that one's
-  tenacity policy never waits out GitHub's `403` + `x-ratelimit-remaining: 0` (it retries only
-  429/5xx, and only on `Retry-After`), silently shortens a long `Retry-After` to its
-  `request_max_retry_delay` instead of failing with "run again later", sleeps with a
-  `time.sleep` no test can replace, and after the last attempt hands back the last 5xx response
-  instead of an error naming the attempts.
+- Retries live in `RetryingSession.send` rather than in dlt's `Client(...).session`, whose
+  tenacity policy retries 429 and 5xx only: GitHub's `403` + `x-ratelimit-remaining: 0` could
+  be added with a `retry_condition`, but its wait would be backoff, not the time until
+  `x-ratelimit-reset`. It also shortens a long `Retry-After` to `request_max_retry_delay`
+  without a word (rather than failing with "run again later"), sleeps with a `time.sleep` its
+  constructor does not let a test replace, and after the last attempt returns the last 5xx
+  response instead of an error naming the attempts.
 - A page whose body is not JSON is retried, then kept with its error (`Page.error`) so API mode
   can reject that page by URL and go on: `RESTClient.extract_response` would raise on it and end
   `paginate()` there, losing the pages after it. `StatureRESTClient` yields it as an empty page.

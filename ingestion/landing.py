@@ -186,7 +186,7 @@ def _exclusive(pipeline: dlt.Pipeline) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def discard_leftovers(pipeline: dlt.Pipeline) -> list[str]:
+def discard_leftovers(pipeline: dlt.Pipeline, why: str = "left by an interrupted run") -> list[str]:
     """Abort the load packages an interrupted run left behind (extracted or normalized, not
     loaded); returns their load ids. Without this, dlt would load them instead of the data
     this run passes it, and say nothing."""
@@ -197,10 +197,10 @@ def discard_leftovers(pipeline: dlt.Pipeline) -> list[str]:
     if not leftovers:
         return []
     log.warning(
-        "%s: discarding %d load package(s) left by an interrupted run (%s); "
-        "this run lands what it reads itself",
+        "%s: discarding %d load package(s) %s (%s); this run lands what it reads itself",
         pipeline.dataset_name,
         len(leftovers),
+        why,
         ", ".join(leftovers),
     )
     pipeline.abort_packages()
@@ -279,7 +279,7 @@ def land(
             except Exception:
                 # What this run extracted but did not load must not wait for the next run.
                 with contextlib.suppress(Exception):
-                    discard_leftovers(pipeline)
+                    discard_leftovers(pipeline, "this landing could not load")
                 raise
     except Exception as exc:  # one broken source never takes the others down
         log.exception("landing of %s failed", source)
