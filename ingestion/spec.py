@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # --- typed payload fields -----------------------------------------------------------------------
@@ -114,20 +115,20 @@ class ExportFile:
     columns: tuple[str, ...] = ()  # csv: the columns its header must name ...
     optional_columns: tuple[str, ...] = ()  # ... and those it may name
 
-    @property
+    @cached_property  # frozen dataclass: the cache goes straight into the instance's __dict__
     def regex(self) -> re.Pattern[str]:
         out, last = "", 0
         for match in _PLACEHOLDER.finditer(self.pattern):
             out += re.escape(self.pattern[last : match.start()])
             name, many = match.group(1), match.group(2)
             if name == "page":
-                out += r"(?:-(?P<page>[1-9]\d*))?"
+                out += r"(?:-(?P<page>\d+))?"
             else:
                 out += rf"(?P<{name}>{'.+' if many else '[^/]+'})"
             last = match.end()
         return re.compile(out + re.escape(self.pattern[last:]) + "$")
 
-    @property
+    @cached_property
     def folder_regex(self) -> re.Pattern[str]:
         """Matches any file in the folder this pattern's files live in."""
         folder = self.pattern.rpartition("/")[0]
