@@ -9,6 +9,7 @@ key, the field and what to do, and the walk goes on.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,7 @@ class ExportReader:
             return self._listed[src.name]
         found = []
         base = self.root / src.name
+        self._misspelled(src)
         for path in sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []:
             rel = path.relative_to(base).as_posix()
             for order, export_file in enumerate(src.files):
@@ -141,6 +143,23 @@ class ExportReader:
         listed = [(f, path, hit.groupdict()) for _, _, f, path, hit in found]
         self._listed[src.name] = listed
         return listed
+
+    def _misspelled(self, src: Source) -> None:
+        """Report a top-level folder whose name is close to this source's (`githb/`): its
+        files would otherwise never be read, and nobody told. Other folders and files at the
+        top (a README, the config) are not the sources' business."""
+        names = set(registry.SOURCES)
+        for entry in sorted(self.root.iterdir()):
+            if not entry.is_dir() or entry.name in names:
+                continue
+            if difflib.get_close_matches(entry.name, names, n=1, cutoff=0.75) == [src.name]:
+                self._reject(
+                    src.name,
+                    f"{entry.name}/",
+                    None,
+                    f"skipped: {entry.name}/ is not a source folder, so none of its files were "
+                    f"read: did you mean {src.name}/?",
+                )
 
     def _unmatched(self, src: Source, rel: str) -> str:
         name = rel.rpartition("/")[2]

@@ -77,6 +77,10 @@ NAMED = {  # (source, file, record_key, field, value) -> a fragment of the reaso
     ("github", "github/acme/alpha/pulls 4.json", "", None, None): (
         "skipped: file name matches no export pattern (expected pulls.json, pulls-2.json, ...)"
     ),
+    ("github", "githb/", "", None, None): (
+        "skipped: githb/ is not a source folder, so none of its files were read: did you mean "
+        "github/?"
+    ),
     ("github", "github/acme/alpha/pulls-2.json", "", None, None): "JSON nested too deeply",
     ("github", "github/acme/alpha/deployments.json", "", None, None): (
         "above the 64.0 KiB limit (ingestion.files.MAX_FILE_BYTES)"

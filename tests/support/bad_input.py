@@ -100,6 +100,8 @@ def write_named_cases(root: Path) -> None:
     ]
     _write(repo / "pulls.json", pulls)
     _write(repo / "pulls 4.json", [pr(40)])  # a space: no export pattern names it
+    _write(root / "githb" / "acme" / "alpha" / "pulls.json", [pr(41)])  # a misspelled source
+    _write(root / "README.md", "Exported on 2026-11-20.\n")  # not a source's: not reported
     _write(repo / "pulls-2.json", "[" * 5000 + "]" * 5000)  # too deep for any parser
     commits = [
         {"sha": "a" * 40, "parents": [], "commit": {"committer": {"date": T}}},
