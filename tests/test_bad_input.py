@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class Landed:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.execute(sql, list(params)).fetchall()
 
+    @cached_property
     def rejected(self) -> dict[tuple, str]:
         """(source, file, record_key, field, value) -> reason, of every rejection row."""
         out = {}
@@ -125,7 +127,7 @@ def _expected_rejections() -> dict[tuple, str]:
 
 def test_every_bad_record_and_file_leaves_exactly_its_rejection_row(landed):
     expected = _expected_rejections()
-    got = landed.rejected()
+    got = landed.rejected
     assert sorted(got, key=str) == sorted(expected, key=str)
     for key, fragment in expected.items():
         assert fragment in got[key], (key, got[key])
@@ -153,7 +155,7 @@ def test_bad_values_leave_the_rest_of_their_file_and_source_landed(landed):
 def test_one_unreadable_catalog_or_csv_file_does_not_take_its_source_down(landed):
     catalog = landed.export / "catalog" / "broken.yaml"
     offset, line, column = _offset(catalog.read_bytes())
-    [reason] = [r for (s, f, *_), r in landed.rejected().items() if f == "catalog/broken.yaml"]
+    [reason] = [r for (s, f, *_), r in landed.rejected.items() if f == "catalog/broken.yaml"]
     assert reason.startswith(
         f"the file is not UTF-8: byte 0xe9 at offset {offset} (line {line}, column {column})"
     )
@@ -165,7 +167,7 @@ def test_one_unreadable_catalog_or_csv_file_does_not_take_its_source_down(landed
 
     csv = landed.export / "inputs" / "latin1.csv"
     offset, line, column = _offset(csv.read_bytes())
-    [reason] = [r for (s, f, *_), r in landed.rejected().items() if f == "inputs/latin1.csv"]
+    [reason] = [r for (s, f, *_), r in landed.rejected.items() if f == "inputs/latin1.csv"]
     assert f"byte 0xe9 at offset {offset} (line {line}, column {column})" in reason
     measures = landed.rows("select source_file, line, value from raw_inputs.measures order by 1")
     assert measures == [("inputs/good.csv", 2, 12.0)]  # more.csv's line 2 repeats it
@@ -176,7 +178,7 @@ def test_a_wrong_value_in_any_declared_field_is_set_aside_and_the_good_record_la
     landed, case: FieldCase
 ):
     value = None if case.value is MISSING else str(case.value)
-    rejected = landed.rejected()
+    rejected = landed.rejected
     reason = rejected[(case.source, case.file, case.record_key, case.field, value)]
     assert case.reason in reason
     assert f"'{case.field}'" in reason
