@@ -13,7 +13,7 @@ import duckdb
 from dagster_project.config import StatureConfig
 from dagster_project.publish import DATABASE_NAME, PARQUET_LINK
 from dagster_project.warehouse import connect, table_exists
-from ingestion.tables import SOURCES
+from ingestion.registry import SOURCES
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -1,25 +1,26 @@
-"""Export mode: read a directory of saved API responses (the layout of DESIGN.md) into raw rows.
+"""Export mode: walk a directory of saved API responses and turn it into raw rows, for every
+source alike, from what each source's package declares (its files, tables, row mapping).
 
-The reader never stops at a bad file or record: invalid JSON, a record without its key, or a
-repo nobody configured becomes a `Rejected` entry naming the file, the key and the reason,
-and the walk goes on.
+Nothing here stops at a bad file or record. Every file under a source's folder is read or
+reported: a file no pattern names, a file that cannot be read, a record that fails its checks,
+a duplicate entity or a repo nobody configured becomes a `Rejected` entry naming the file, the
+key, the field and what to do, and the walk goes on.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import re
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ingestion import catalog, github, gitlab, inputs, jenkins, opsgenie, pagerduty
-from ingestion.records import RecordError
-from ingestion.tables import SOURCES
+from ingestion import files, registry
+from ingestion.files import FileProblem, Limits
+from ingestion.records import RecordError, dig, integer_or_none, shown
+from ingestion.sources import catalog
+from ingestion.spec import ExportFile, RawTable, Source
+from ingestion.validate import first_problem, storable
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,16 @@ class Rejected:
     file: str
     record_key: str | None
     reason: str
+    field: str | None = None
+    value: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "file": self.file,
             "record_key": self.record_key or "",
+            "field": self.field,
+            "value": self.value,
             "reason": self.reason,
         }
 
@@ -49,276 +54,294 @@ class ReadLog:
         self.skipped[what] = self.skipped.get(what, 0) + n
 
 
-def _natural(path: Path) -> tuple[int, str]:
-    match = re.search(r"-(\d+)\.json$", path.name)
-    return (int(match.group(1)) if match else 1, path.name)
+def _sort_key(match: dict[str, str]) -> tuple:
+    """Folders by name, per-parent files by number, pages in page order."""
+    out: list[tuple[int, str]] = []
+    for name, value in match.items():
+        if name == "page":
+            out.append((int(value or 1), ""))
+        elif name == "parent":
+            out.append((len(value), value))
+        else:
+            out.append((0, value))
+    return tuple(out)
 
 
-def _pages(folder: Path, stem: str) -> list[Path]:
-    """`stem.json`, `stem-2.json`, ... in page order."""
-    pattern = re.compile(rf"^{re.escape(stem)}(-\d+)?\.json$")
-    return sorted((p for p in folder.iterdir() if pattern.match(p.name)), key=_natural)
+def _common_prefix(a: str, b: str) -> int:
+    """How many leading characters two file names share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+@dataclass
+class _Table:
+    """One table being read: its source, its declaration, and the natural keys seen so far
+    (for sources whose keys must be unique) with where each was first declared."""
+
+    src: Source
+    table: RawTable
+    seen: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 class ExportReader:
     """Walks one export directory; `rows(source, table)` yields that table's raw rows."""
 
-    def __init__(self, export_dir: str | Path, *, known_repos: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        export_dir: str | Path,
+        *,
+        known_repos: Iterable[str] = (),
+        limits: Limits | None = None,
+    ) -> None:
         self.root = Path(export_dir)
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: export directory not found")
-        self.logs: dict[str, ReadLog] = {s: ReadLog() for s in SOURCES}
-        self._catalog = list(self._catalog_documents())
-        self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(
-            doc for _, doc, _ in self._catalog
-        )
-        self._unknown_reported: set[str] = set()
-
-    # -- discovery -------------------------------------------------------------------------
+        self.limits = limits or Limits()
+        self.logs: dict[str, ReadLog] = {s.name: ReadLog() for s in registry.REGISTRY}
+        self._listed: dict[str, list[tuple[ExportFile, Path, dict[str, str]]]] = {}
+        self._refused: set[tuple[str, str]] = set()
+        self._yaml: dict[Path, list[tuple[int, int, Any]] | FileProblem] = {}
+        # GitHub folders are read for the repos the catalog names: read the catalog first.
+        documents = [
+            doc
+            for _, path, _ in self._list(registry.source("catalog"))
+            for *_, doc in self._documents(path)
+        ]
+        self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(documents)
 
     def sources(self) -> list[str]:
-        """The sources this directory holds data for."""
-        present = {
-            "catalog": (self.root / "catalog").is_dir(),
-            "inputs": (self.root / "inputs").is_dir(),
-        }
-        for source in ("github", "gitlab", "jenkins", "pagerduty", "opsgenie"):
-            present[source] = (self.root / source).is_dir()
-        return [s for s in SOURCES if present.get(s)]
+        """The sources this directory holds a folder for."""
+        return [s.name for s in registry.REGISTRY if (self.root / s.name).is_dir()]
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def _reject(self, source: str, path: Path, key: str | None, reason: str) -> None:
-        self.logs[source].rejected.append(Rejected(source, self._rel(path), key, reason))
+    def _reject(self, src: str, where: str, key: str | None, reason: str, **fault: Any) -> None:
+        self.logs[src].rejected.append(Rejected(src, where, key, reason, **fault))
 
-    def _load_json(self, source: str, path: Path) -> Any:
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            self._reject(
-                source,
-                path,
-                None,
-                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
-                "the whole file was skipped: fix or re-export it",
-            )
-        except (OSError, UnicodeDecodeError) as exc:
-            self._reject(source, path, None, f"cannot read file: {exc}")
-        return None
+    # -- which file is what ------------------------------------------------------------------
 
-    def _items(self, source: str, path: Path, wrapper: str | None) -> list[Any]:
-        page = self._load_json(source, path)
-        if page is None:
-            return []
-        if wrapper is not None and isinstance(page, dict):
-            page = page.get(wrapper)
-        if not isinstance(page, list):
-            expected = f"an object with a '{wrapper}' list" if wrapper else "a JSON list"
-            self._reject(source, path, None, f"expected {expected}; the file was skipped")
-            return []
-        return page
+    def _list(self, src: Source) -> list[tuple[ExportFile, Path, dict[str, str]]]:
+        """Every file of the source's folder with the pattern it matches, folders and pages in
+        order (cached); the files no pattern matches are reported once, as skipped."""
+        if src.name in self._listed:
+            return self._listed[src.name]
+        found = []
+        base = self.root / src.name
+        self._misspelled(src)
+        for path in sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []:
+            rel = path.relative_to(base).as_posix()
+            for order, export_file in enumerate(src.files):
+                if hit := export_file.regex.match(rel):
+                    found.append((_sort_key(hit.groupdict()), order, export_file, path, hit))
+                    break
+            else:
+                self._reject(src.name, self._rel(path), None, self._unmatched(src, rel))
+        found.sort(key=lambda entry: entry[:2])
+        listed = [(f, path, hit.groupdict()) for _, _, f, path, hit in found]
+        self._listed[src.name] = listed
+        return listed
 
-    def _rows(
-        self, source: str, path: Path, items: Iterable[Any], build: Any
+    def _misspelled(self, src: Source) -> None:
+        """Report a top-level folder whose name is close to this source's (`githb/`): its
+        files would otherwise never be read, and nobody told. Other folders and files at the
+        top (a README, the config) are not the sources' business."""
+        names = set(registry.SOURCES)
+        for entry in sorted(self.root.iterdir()):
+            if not entry.is_dir() or entry.name in names:
+                continue
+            if difflib.get_close_matches(entry.name, names, n=1, cutoff=0.75) == [src.name]:
+                self._reject(
+                    src.name,
+                    f"{entry.name}/",
+                    None,
+                    f"skipped: {entry.name}/ is not a source folder, so none of its files were "
+                    f"read: did you mean {src.name}/?",
+                )
+
+    def _unmatched(self, src: Source, rel: str) -> str:
+        name = rel.rpartition("/")[2]
+        here = [f for f in src.files if f.folder_regex.match(rel)]
+        if not here:
+            expected = ", ".join(dict.fromkeys(f"{src.name}/{f.pattern}" for f in src.files))
+            return f"skipped: not a file a {src.name} export holds (expected {expected})"
+        best = max(_common_prefix(name, f.example) for f in here)
+        if best >= 3:  # `pulls 4.json` is meant to be a pulls page: say how pages are named
+            here = [f for f in here if _common_prefix(name, f.example) == best]
+        expected = ", ".join(dict.fromkeys(f.example for f in here))
+        return f"skipped: file name matches no export pattern (expected {expected})"
+
+    def _admitted(self, src: Source, match: dict[str, str]) -> bool:
+        """False for a file in a folder its source does not want (reported once per folder)."""
+        if not src.scope or src.admit is None:
+            return True
+        scope = "/".join(match[name] for name in src.scope)
+        why = src.admit(scope, self.known_repos)
+        if why is None:
+            return True
+        if (src.name, scope) not in self._refused:
+            self._refused.add((src.name, scope))
+            self._reject(src.name, f"{src.name}/{scope}", scope, why)
+        return False
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def rows(self, source_name: str, table_name: str) -> Iterator[dict[str, Any]]:
+        src = registry.source(source_name)
+        walk = _Table(src, src.table(table_name))
+        for export_file, path, match in self._list(src):
+            if export_file.table == table_name and self._admitted(src, match):
+                yield from self._file(walk, export_file, path, match)
+
+    def _file(
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
         rel = self._rel(path)
-        for index, item in enumerate(items):
-            try:
-                out = build(item)
-            except RecordError as exc:
-                key = exc.key or f"item {index + 1}"
-                self._reject(source, path, key, exc.reason)
-                continue
-            out["payload"] = item
-            out["source_file"] = rel
-            yield out
-
-    # -- per source ------------------------------------------------------------------------
-
-    def rows(self, source: str, table: str) -> Iterator[dict[str, Any]]:
-        reader = getattr(self, f"_rows_{source}")
-        yield from reader(table)
-
-    def _rows_github(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "github"
-        if not base.is_dir():
+        if "parent" in match and not match["parent"].isdigit():
+            name = export_file.parent_key
+            self._reject(walk.src.name, rel, match["parent"], f"file name must be the {name}")
             return
-        for repo_dir in sorted(
-            p for owner in base.iterdir() if owner.is_dir() for p in owner.iterdir()
-        ):
-            if not repo_dir.is_dir():
-                continue
-            repo = f"{repo_dir.parent.name}/{repo_dir.name}"
-            if repo.lower() not in self.known_repos:
-                if repo not in self._unknown_reported:
-                    self._unknown_reported.add(repo)
-                    self._reject(
-                        "github",
-                        repo_dir,
-                        repo,
-                        f"repo {repo} is not in the catalog (annotation "
-                        f"'{catalog.REPO_ANNOTATION}') nor in sources.github.repos: add it to "
-                        "one of them, or remove the folder; its files were skipped",
-                    )
-                continue
-            if table in github.ENDPOINTS:
-                stem, wrapper = github.ENDPOINTS[table]
-                for path in _pages(repo_dir, stem):
-                    items = self._items("github", path, wrapper)
-                    if table == "issues":
-                        issues = [
-                            i
-                            for i in items
-                            if not (isinstance(i, dict) and github.is_pull_request(i))
-                        ]
-                        if len(issues) < len(items):
-                            skipped = len(items) - len(issues)
-                            self.logs["github"].skip("pull requests in the issues list", skipped)
-                        items = issues
-                    yield from self._rows(
-                        "github", path, items, lambda i, t=table, r=repo: github.row(t, i, repo=r)
-                    )
+        try:
+            if export_file.kind == "ndjson":
+                yield from self._bundle(walk, export_file, path, match)
+            elif export_file.kind == "csv":
+                yield from self._csv(walk, export_file, path, match)
+            elif export_file.kind == "yaml":
+                documents = self._documents(path)
+                if isinstance(self._yaml[path], FileProblem):
+                    raise self._yaml[path]  # type: ignore[misc]
+                for index, line, document in documents:
+                    where = f"document {index} (line {line})"
+                    yield from self._record(walk, document, match, path, where)
             else:
-                yield from self._github_children(repo_dir, repo, table)
+                items = self._page_items(files.read_json(path, self.limits), export_file)
+                for index, item in enumerate(items, start=1):
+                    yield from self._record(walk, item, match, path, f"item {index}")
+        except FileProblem as problem:
+            self._reject(walk.src.name, rel, None, problem.reason)
 
-    def _github_children(self, repo_dir: Path, repo: str, table: str) -> Iterator[dict[str, Any]]:
-        stem, parent_key = github.CHILD_ENDPOINTS[table]
-        folder = repo_dir / stem
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.json"), key=lambda p: (len(p.stem), p.stem)):
-                if not path.stem.isdigit():
-                    self._reject("github", path, path.stem, f"file name must be the {parent_key}")
-                    continue
-                parent = int(path.stem)
-                items = self._items("github", path, None)
-                yield from self._rows(
-                    "github",
-                    path,
-                    items,
-                    lambda i, p=parent: github.row(table, i, repo=repo, parent=p),
-                )
-        ndjson = repo_dir / f"{stem}.ndjson"
-        if ndjson.is_file():
-            yield from self._github_ndjson(ndjson, repo, table, parent_key)
+    def _documents(self, path: Path) -> list[tuple[int, int, Any]]:
+        """A YAML file's documents, read once (an unreadable file has none)."""
+        if path not in self._yaml:
+            try:
+                self._yaml[path] = files.yaml_documents(path, self.limits)
+            except FileProblem as problem:
+                self._yaml[path] = problem
+        read = self._yaml[path]
+        return [] if isinstance(read, FileProblem) else read
 
-    def _github_ndjson(
-        self, path: Path, repo: str, table: str, parent_key: str
+    @staticmethod
+    def _page_items(page: Any, export_file: ExportFile) -> list[Any]:
+        wrappers = export_file.wrapper
+        if isinstance(wrappers, str):
+            wrappers = (wrappers,)
+        if wrappers and isinstance(page, dict):
+            page = next((page[w] for w in wrappers if w in page), None)
+        if not isinstance(page, list):
+            expected = f"an object with a '{wrappers[0]}' list" if wrappers else "a JSON list"
+            raise FileProblem(f"expected {expected}; the file was skipped")
+        return page
+
+    def _bundle(
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    parent = int(record[parent_key])
-                    items = record["items"]
-                    if not isinstance(items, list):
-                        raise TypeError("'items' is not a list")
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                    self._reject(
-                        "github",
-                        path,
-                        f"line {number}",
-                        f'line {number}: expected {{"{parent_key}": N, "items": [...]}}: {exc}',
-                    )
-                    continue
-                yield from self._rows(
-                    "github",
-                    path,
-                    items,
-                    lambda i, p=parent: github.row(table, i, repo=repo, parent=p),
+        key_name = export_file.parent_key
+        for number, line in files.ndjson_lines(path, self.limits):
+            if isinstance(line, FileProblem):
+                self._reject(walk.src.name, self._rel(path), f"line {number}", line.reason)
+                continue
+            parent = integer_or_none(line.get(key_name)) if isinstance(line, dict) else None
+            items = line.get("items") if isinstance(line, dict) else None
+            if parent is None or not isinstance(items, list):
+                self._reject(
+                    walk.src.name,
+                    self._rel(path),
+                    f"line {number}",
+                    f'line {number}: expected {{"{key_name}": N, "items": [...]}}; '
+                    "the line was set aside",
+                    value=shown(line),
                 )
-
-    def _rows_gitlab(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "gitlab"
-        stem, wrapper = gitlab.ENDPOINTS[table]
-        for path in sorted(base.rglob(f"{stem}*.json")) if base.is_dir() else []:
-            if path not in _pages(path.parent, stem):
                 continue
-            project = path.parent.relative_to(base).as_posix()
-            items = self._items("gitlab", path, wrapper)
-            yield from self._rows(
-                "gitlab", path, items, lambda i, p=project: gitlab.row(table, i, project=p)
+            context = {**match, "parent": parent}
+            for index, item in enumerate(items, start=1):
+                yield from self._record(walk, item, context, path, f"line {number} item {index}")
+
+    def _csv(
+        self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        header, lines = files.csv_rows(path, self.limits)
+        missing = [c for c in export_file.columns if c not in header]
+        if missing:
+            raise FileProblem(
+                f"header lacks column(s) {', '.join(missing)}; expected "
+                f"{','.join(export_file.columns + export_file.optional_columns)}"
             )
-
-    def _rows_jenkins(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "jenkins"
-        stem, wrapper = jenkins.ENDPOINTS[table]
-        for path in sorted(base.rglob(f"{stem}*.json")) if base.is_dir() else []:
-            if path not in _pages(path.parent, stem):
+        for line, record in lines:
+            if None in record:
+                self._reject(
+                    walk.src.name,
+                    self._rel(path),
+                    f"line {line}",
+                    f"line {line} has more values than the header has columns; "
+                    "the row was set aside: quote values that hold commas",
+                )
                 continue
-            job = path.parent.relative_to(base).as_posix()
-            page = self._load_json("jenkins", path)
-            if page is None:
-                continue
-            items = page.get(wrapper, page.get("builds")) if isinstance(page, dict) else page
-            if not isinstance(items, list):
-                self._reject("jenkins", path, None, "expected a list or {'allBuilds': [...]}")
-                continue
-            yield from self._rows(
-                "jenkins", path, items, lambda i, j=job: jenkins.row(table, i, job=j)
-            )
+            yield from self._record(walk, record, {**match, "line": line}, path, f"line {line}")
 
-    def _rows_pagerduty(self, table: str) -> Iterator[dict[str, Any]]:
-        yield from self._flat("pagerduty", table, pagerduty.ENDPOINTS, pagerduty.row)
-
-    def _rows_opsgenie(self, table: str) -> Iterator[dict[str, Any]]:
-        yield from self._flat("opsgenie", table, opsgenie.ENDPOINTS, opsgenie.row)
-
-    def _flat(self, source: str, table: str, endpoints: dict, build: Any) -> Iterator[dict]:
-        base = self.root / source
-        if not base.is_dir():
+    def _record(
+        self, walk: _Table, item: Any, context: dict[str, Any], path: Path, where: str
+    ) -> Iterator[dict[str, Any]]:
+        """The row of one record (nothing if it fails a check: it is rejected instead)."""
+        src, table, rel = walk.src, walk.table, self._rel(path)
+        if not isinstance(item, dict):
+            what = "a YAML mapping" if path.suffix in (".yaml", ".yml") else "a JSON object"
+            self._reject(src.name, rel, where, f"expected {what}, got {type(item).__name__}")
             return
-        stem, wrapper = endpoints[table]
-        for path in _pages(base, stem):
-            items = self._items(source, path, wrapper)
-            yield from self._rows(source, path, items, lambda i: build(table, i))
-
-    def _catalog_documents(self) -> Iterator[tuple[Path, Any, int]]:
-        base = self.root / "catalog"
-        if not base.is_dir():
+        if src.skip and (label := src.skip(table.name, item)):
+            self.logs[src.name].skip(label)
             return
-        for path in sorted([*base.rglob("*.yaml"), *base.rglob("*.yml")]):
+        problem = first_problem(table, item)
+        bad_key = problem is not None and problem.field == table.key_path
+        key = (None if bad_key else _record_key(table, item)) or where
+        if problem is None:
             try:
-                documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-                self._reject("catalog", path, None, f"invalid YAML{where}: the file was skipped")
-                continue
-            for index, document in enumerate(documents):
-                if document is not None:
-                    yield path, document, index
-
-    def _rows_catalog(self, table: str) -> Iterator[dict[str, Any]]:
-        for path, document, index in self._catalog:
-            try:
-                out = catalog.row(document)
+                out = src.row(table.name, item, context)
             except RecordError as exc:
-                self._reject("catalog", path, exc.key or f"document {index + 1}", exc.reason)
-                continue
-            yield out | {"payload": document, "source_file": self._rel(path)}
+                fault = {"field": exc.field, "value": shown(exc.value)}
+                self._reject(src.name, rel, exc.key or key, exc.reason, **fault)
+                return
+            problem = storable(item)
+        if problem is not None:
+            fault = {"field": problem.field, "value": problem.value}
+            self._reject(src.name, rel, key, problem.reason, **fault)
+            return
+        if src.unique_keys and self._duplicate(walk, out, f"{rel} {where}", rel, key):
+            return
+        yield {**out, "payload": item, "source_file": rel}
 
-    def _rows_inputs(self, table: str) -> Iterator[dict[str, Any]]:
-        base = self.root / "inputs"
-        for path in sorted(base.glob("*.csv")) if base.is_dir() else []:
-            with path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = [c for c in inputs.REQUIRED if c not in (reader.fieldnames or [])]
-                if missing:
-                    self._reject(
-                        "inputs",
-                        path,
-                        None,
-                        f"header lacks column(s) {', '.join(missing)}; expected "
-                        f"{','.join(inputs.REQUIRED)},unit,source",
-                    )
-                    continue
-                for line, record in enumerate(reader, start=2):
-                    try:
-                        out = inputs.row(record, line=line)
-                    except RecordError as exc:
-                        self._reject("inputs", path, exc.key or f"line {line}", exc.reason)
-                        continue
-                    yield out | {"payload": dict(record), "source_file": self._rel(path)}
+    def _duplicate(self, walk: _Table, out: dict[str, Any], here: str, rel: str, key: str) -> bool:
+        """True (and rejected) if an earlier record had the same natural key."""
+        columns = walk.table.primary_key
+        first = walk.seen.setdefault(tuple(str(out[c]).lower() for c in columns), here)
+        if first == here:
+            return False
+        label = "/".join(str(out[c]) for c in columns)
+        self._reject(
+            walk.src.name,
+            rel,
+            key,
+            f"duplicate {label}: first declared in {first}; this one ({here}) was set aside: "
+            "keep one of them",
+        )
+        return True
+
+
+def _record_key(table: RawTable, item: dict[str, Any]) -> str | None:
+    if table.key_path is None:
+        return None
+    value = dig(item, table.key_path)
+    if value is None or isinstance(value, dict | list):
+        return None
+    return f"{table.key_prefix}{value}"

@@ -1,98 +1,46 @@
-"""The HTTP behaviour every API source shares, written once: auth headers from environment
-variables, retries that honour `Retry-After` and `x-ratelimit-reset`, capped exponential backoff
-for 5xx and timeouts, pagination (Link, offset, ranges), and tokens kept out of every message.
+"""The HTTP behaviour every API source shares, written once: dlt's `RESTClient` makes the
+requests and its paginators walk the pages; this module adds auth from environment variables,
+the retry and rate-limit policy, and tokens kept out of every message.
 
-A plain `requests` client rather than dlt's RESTClient: dlt's retry honours `Retry-After` on 429
-and 5xx but not GitHub's 403 + `x-ratelimit-remaining: 0` (wait until `x-ratelimit-reset`), its
-waits cannot be injected into tests, and its paginators hide the page (URL, headers, raw text)
-that API mode saves in the export layout and names in rejections. Landing stays with dlt.
+dlt's client is used as it is (URL joining, auth objects, `paginate()` with a paginator per
+source, pages that carry their `response`). Three things stay here because dlt 1.31 does not
+do them:
+- Retries live in `RetryingSession.send` rather than in dlt's `Client(...).session`, whose
+  tenacity policy retries 429 and 5xx only: GitHub's `403` + `x-ratelimit-remaining: 0` could
+  be added with a `retry_condition`, but its wait would be backoff, not the time until
+  `x-ratelimit-reset`. It also shortens a long `Retry-After` to `request_max_retry_delay`
+  without a word (rather than failing with "run again later"), sleeps with a `time.sleep` its
+  constructor does not let a test replace, and after the last attempt returns the last 5xx
+  response instead of an error naming the attempts.
+- A page whose body is not JSON is retried, then kept with its error (`Page.error`) so API mode
+  can reject that page by URL and go on: `RESTClient.extract_response` would raise on it and end
+  `paginate()` there, losing the pages after it. `StatureRESTClient` yields it as an empty page.
+- `link_next` reads a `Link` header the way GitHub and GitLab write it, whatever the quoting,
+  and `NextLink` stops a server whose `next` link points back at a page already read.
 """
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import json
 import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.paginators import BasePaginator, HeaderLinkPaginator
+
+# Re-exported: what an API module needs of HTTP comes from here.
+from ingestion.credentials import Credentials as Credentials
+from ingestion.credentials import Redactor as Redactor
+from ingestion.credentials import credentials as credentials
 
 log = logging.getLogger(__name__)
-
-_SECRET_PARAMS = re.compile(
-    r"(?i)([?&](?:access_token|private_token|token|api_key|apikey|key|sig)=)[^&#\s]+"
-)
-_USERINFO = re.compile(r"(?i)(https?://)[^/@\s]+@")
-
-
-# --- secrets ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Redactor:
-    """Replaces every known secret (and URL credentials) in a text with `***`."""
-
-    secrets: set[str] = field(default_factory=set)
-
-    def add(self, *values: str | None) -> None:
-        for value in values:
-            if value and len(value) >= 4:
-                self.secrets.add(value)
-
-    def __call__(self, text: Any) -> str:
-        """For messages and URLs: known secrets, URL credentials and token-like parameters."""
-        out = self.known(str(text))
-        out = _USERINFO.sub(r"\1***@", out)
-        return _SECRET_PARAMS.sub(r"\1***", out)
-
-    def known(self, text: str) -> str:
-        """For data (pages written to disk): only the secrets themselves, nothing else moves."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What a source sends to authenticate, read from the environment variables its config
-    names. `missing` lists the variables that were not set (pull anonymously, say so on 401)."""
-
-    headers: dict[str, str]
-    env_vars: tuple[str, ...]
-    missing: tuple[str, ...]
-    secrets: tuple[str, ...] = ()  # every form of the token that must never be shown
-
-
-def credentials(scheme: str, env: Mapping[str, str], token_env: str, user_env: str | None = None):
-    """Auth headers for `scheme` with the token from `env[token_env]` (never from config)."""
-    token = env.get(token_env) or ""
-    user = env.get(user_env) or "" if user_env else ""
-    env_vars = (token_env, user_env) if user_env else (token_env,)
-    missing = tuple(v for v in env_vars if v and not env.get(v))
-    headers: dict[str, str] = {}
-    if token:
-        if scheme == "bearer":
-            headers["Authorization"] = f"Bearer {token}"
-        elif scheme == "private-token":
-            headers["PRIVATE-TOKEN"] = token
-        elif scheme == "pagerduty":
-            headers["Authorization"] = f"Token token={token}"
-        elif scheme == "genie":
-            headers["Authorization"] = f"GenieKey {token}"
-        elif scheme == "basic":
-            pair = base64.b64encode(f"{user}:{token}".encode()).decode()
-            headers["Authorization"] = f"Basic {pair}"
-        else:
-            raise ValueError(f"unknown auth scheme {scheme!r}")
-    secrets = (token, *headers.values(), *(v.split(" ", 1)[-1] for v in headers.values()))
-    return Credentials(headers, tuple(v for v in env_vars if v), missing, secrets)
-
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -162,10 +110,11 @@ def link_next(header: str | None) -> str | None:
 
 
 def with_params(url: str, params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -> str:
-    """`url` with `params` appended (lists repeat the key: `service_ids[]=A&service_ids[]=B`)."""
+    """`url` with `params` set (lists repeat the key: `service_ids[]=A&service_ids[]=B`)."""
     if not params:
         return url
-    items = params.items() if isinstance(params, Mapping) else params
+    items = list(params.items() if isinstance(params, Mapping) else params)
+    names = {key for key, _ in items}
     pairs: list[tuple[str, str]] = []
     for key, value in items:
         if value is None:
@@ -173,11 +122,11 @@ def with_params(url: str, params: Mapping[str, Any] | Iterable[tuple[str, Any]] 
         values = value if isinstance(value, list | tuple) else [value]
         pairs += [(key, str(v)) for v in values]
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True) + pairs
-    return urlunsplit(parts._replace(query=urlencode(query, safe="[]{},:/")))
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(parts._replace(query=urlencode(kept + pairs, safe="[]{},:/")))
 
 
-# --- the client ---------------------------------------------------------------------------------
+# --- retries and rate limits --------------------------------------------------------------------
 
 
 @dataclass
@@ -188,209 +137,6 @@ class RetryPolicy:
     rate_limit_waits: int = 10  # rate-limit waits per request before giving up
     max_wait_seconds: float = 3900.0  # a reset further away than this fails the source
     timeout: tuple[float, float] = (10.0, 60.0)  # connect, read
-
-
-class Client:
-    """GET with retries and rate-limit waits; `sleep` and `clock` are injectable for tests."""
-
-    def __init__(
-        self,
-        source: str,
-        base_url: str,
-        creds: Credentials,
-        *,
-        redact: Redactor,
-        headers: Mapping[str, str] | None = None,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        session: requests.Session | None = None,
-    ) -> None:
-        self.source = source
-        self.base_url = base_url.rstrip("/")
-        self.creds = creds
-        self.redact = redact
-        self.policy = policy or RetryPolicy()
-        self.sleep = sleep
-        self.clock = clock
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": "stature-ingest", **(headers or {})})
-        self.session.headers.update(creds.headers)
-        redact.add(*creds.secrets)
-        self.requests = 0
-        self.waited = 0.0
-
-    def url(self, path: str) -> str:
-        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
-
-    def _wait(self, seconds: float, why: str) -> None:
-        seconds = max(0.0, seconds)
-        log.info("%s: %s; waiting %.0f s", self.source, why, seconds)
-        self.waited += seconds
-        self.sleep(seconds)
-
-    def _backoff(self, attempt: int) -> float:
-        p = self.policy
-        return min(p.backoff_cap_seconds, p.backoff_seconds * (2 ** (attempt - 1)))
-
-    def _rate_limit_wait(self, response: requests.Response) -> float | None:
-        """Seconds the server asked us to wait, or None if this is not a rate limit."""
-        h = response.headers
-        retry_after = h.get("Retry-After")
-        if retry_after:
-            if retry_after.strip().isdigit():
-                return float(retry_after.strip())
-            when = email.utils.parsedate_to_datetime(retry_after)
-            if when is not None:
-                return when.timestamp() - self.clock()
-        remaining = h.get("x-ratelimit-remaining", h.get("ratelimit-remaining"))
-        reset = h.get("x-ratelimit-reset", h.get("ratelimit-reset"))
-        if remaining is not None and remaining.strip() == "0" and reset:
-            try:
-                return float(reset) - self.clock() + 1.0  # reset is epoch seconds
-            except ValueError:
-                return None
-        if response.status_code == 429:
-            return -1.0  # rate limited without saying for how long: back off
-        return None
-
-    def _check_wait(self, wait: float, waits: int, shown: str, status: int) -> None:
-        if wait > self.policy.max_wait_seconds:
-            raise RateLimitError(
-                f"{self.source}: rate limited on GET {shown}; the server asks to wait "
-                f"{wait / 60:.0f} min, longer than the {self.policy.max_wait_seconds / 60:.0f} min "
-                "this run waits: run again later",
-                url=shown,
-                status=status,
-            )
-        if waits > self.policy.rate_limit_waits:
-            raise RateLimitError(
-                f"{self.source}: still rate limited on GET {shown} after {waits - 1} waits: "
-                "run again later",
-                url=shown,
-                status=status,
-            )
-
-    def _auth_message(self, response: requests.Response, url: str) -> str:
-        names = " and ".join(self.creds.env_vars)
-        if self.creds.missing:
-            fix = f"{' and '.join(self.creds.missing)} is not set: set it to a valid token"
-        elif response.status_code == 403:
-            fix = f"the token in {names} lacks access to this: give it the scopes it needs"
-        else:
-            fix = f"the token in {names} was refused: set {names} to a valid, unexpired token"
-        said = _message(response.text)
-        return (
-            f"{self.source}: {response.status_code} {response.reason} for GET {url}"
-            f"{f' ({said})' if said else ''}: {fix} (docs/sources.md lists the scopes it needs)"
-        )
-
-    def get(self, url: str, params: Any = None, *, allow: Iterable[int] = ()) -> Page:
-        """GET `url` (absolute, or relative to base_url) and parse its JSON body.
-
-        Retries 5xx, timeouts and non-JSON bodies with capped exponential backoff; waits out
-        rate limits as the server says; raises AuthError on 401 (and 403 that is not a rate
-        limit), NotFoundError on 404/409 unless `allow`ed, RetriesExhausted when retries run
-        out. A body that is still not JSON after every retry comes back as a Page with `error`.
-        """
-        full = with_params(self.url(url), params)
-        shown = self.redact(full)
-        allowed = set(allow)
-        attempt = waits = 0
-        last_problem = ""
-        while True:
-            attempt += 1
-            self.requests += 1
-            try:
-                response = self.session.get(full, timeout=self.policy.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                last_problem = f"{type(exc).__name__}"
-                if attempt >= self.policy.attempts:
-                    raise RetriesExhausted(
-                        f"{self.source}: GET {shown} failed {attempt} times ({last_problem})",
-                        url=shown,
-                    ) from None
-                self._wait(self._backoff(attempt), f"{last_problem} on GET {shown}")
-                continue
-
-            status = response.status_code
-            if status in (403, 429):
-                wait = self._rate_limit_wait(response)
-                if wait is not None:
-                    waits += 1
-                    if wait < 0:
-                        wait = self._backoff(waits)
-                    self._check_wait(wait, waits, shown, status)
-                    self._wait(wait, f"{status} rate limit on GET {shown}")
-                    attempt -= 1  # a rate-limit wait is not a failed attempt
-                    continue
-            if status in (401, 403):
-                error = AuthError if status == 401 else ForbiddenError
-                raise error(
-                    self.redact(self._auth_message(response, shown)), url=shown, status=status
-                )
-            if 500 <= status < 600 and status not in allowed:
-                last_problem = f"{status} {response.reason}"
-                if attempt >= self.policy.attempts:
-                    raise RetriesExhausted(
-                        f"{self.source}: GET {shown} failed {attempt} times (last: {last_problem})",
-                        url=shown,
-                        status=status,
-                    )
-                asked = (
-                    self._rate_limit_wait(response) if "Retry-After" in response.headers else None
-                )
-                wait = asked if asked is not None and asked >= 0 else self._backoff(attempt)
-                self._check_wait(wait, 0, shown, status)
-                self._wait(wait, f"{last_problem} on GET {shown}")
-                continue
-            if status in (404, 409, 410) and status not in allowed:
-                raise NotFoundError(
-                    f"{self.source}: {status} {response.reason} for GET {shown}: "
-                    f"{self.redact(_message(response.text))}",
-                    url=shown,
-                    status=status,
-                )
-            if status >= 400 and status not in allowed:
-                raise ApiError(
-                    f"{self.source}: {status} {response.reason} for GET {shown}: "
-                    f"{self.redact(_message(response.text))}",
-                    url=shown,
-                    status=status,
-                )
-
-            text = response.text
-            page = Page(shown, status, dict(response.headers), text)
-            if status >= 400:
-                return page
-            try:
-                page.body = json.loads(text) if text.strip() else None
-            except json.JSONDecodeError as exc:
-                last_problem = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-                if attempt < self.policy.attempts:
-                    self._wait(self._backoff(attempt), f"{last_problem} from GET {shown}")
-                    continue
-                page.error = f"{last_problem} (after {attempt} attempts)"
-            return page
-
-    # -- pagination --------------------------------------------------------------------------
-
-    def link_pages(self, url: str, params: Any = None) -> Iterator[Page]:
-        """Pages of a Link-paginated list: the first with `params`, then each `rel="next"` URL
-        exactly as the server gave it (GitHub may switch to /repositories/{id}/...)."""
-        page = self.get(url, params)
-        seen = {page.url}
-        while True:
-            yield page
-            following = page.next_url
-            if not following:
-                return
-            following = self.url(following)
-            if self.redact(following) in seen:  # a server looping on itself must not hang us
-                log.warning("%s: next link repeats %s; stopping", self.source, following)
-                return
-            page = self.get(following)
-            seen.add(page.url)
 
 
 def _message(text: str, limit: int = 200) -> str:
@@ -404,3 +150,274 @@ def _message(text: str, limit: int = 200) -> str:
             if key in body:
                 return str(body[key])[:limit]
     return str(body)[:limit]
+
+
+class RetryingSession(requests.Session):
+    """The one place requests are sent: waits out rate limits as the server asks (Retry-After,
+    or a reset time when none remain), backs off on 5xx, timeouts and bodies that are not JSON,
+    raises an `ApiError` the caller can act on, and counts requests and seconds waited.
+    `sleep` and `clock` are injectable so tests wait for nothing."""
+
+    def __init__(
+        self,
+        source: str,
+        creds: Credentials,
+        redact: Redactor,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__()
+        self.source, self.creds, self.redact, self.policy = source, creds, redact, policy
+        self.sleep, self.clock = sleep, clock
+        self.requests = 0
+        self.waited = 0.0
+
+    def _wait(self, seconds: float, why: str) -> None:
+        seconds = max(0.0, seconds)
+        log.info("%s: %s; waiting %.0f s", self.source, why, seconds)
+        self.waited += seconds
+        self.sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        p = self.policy
+        return min(p.backoff_cap_seconds, p.backoff_seconds * (2 ** (attempt - 1)))
+
+    def _asked_wait(self, response: requests.Response) -> float | None:
+        """Seconds the server asked us to wait, -1 for 'back off', None if not a rate limit."""
+        h = response.headers
+        retry_after = (h.get("Retry-After") or "").strip()
+        if retry_after:
+            if retry_after.isdigit():
+                return float(retry_after)
+            when = email.utils.parsedate_to_datetime(retry_after)
+            if when is not None:
+                return when.timestamp() - self.clock()
+        remaining = h.get("x-ratelimit-remaining", h.get("ratelimit-remaining"))
+        reset = h.get("x-ratelimit-reset", h.get("ratelimit-reset"))
+        if remaining is not None and remaining.strip() == "0" and reset:
+            try:
+                return float(reset) - self.clock() + 1.0  # reset is epoch seconds
+            except ValueError:
+                return None
+        return -1.0 if response.status_code == 429 else None
+
+    def _check_wait(self, wait: float, waits: int, shown: str, status: int) -> None:
+        limit = self.policy.max_wait_seconds
+        if wait > limit:
+            raise RateLimitError(
+                f"{self.source}: rate limited on GET {shown}; the server asks to wait "
+                f"{wait / 60:.0f} min, longer than the {limit / 60:.0f} min this run waits: "
+                "run again later",
+                url=shown,
+                status=status,
+            )
+        if waits > self.policy.rate_limit_waits:
+            raise RateLimitError(
+                f"{self.source}: still rate limited on GET {shown} after {waits - 1} waits: "
+                "run again later",
+                url=shown,
+                status=status,
+            )
+
+    def _refused(self, response: requests.Response, shown: str) -> ApiError:
+        status = response.status_code
+        names = " and ".join(self.creds.env_vars)
+        if status == 401 or (status == 403 and self.creds.missing):
+            if self.creds.missing:
+                fix = f"{' and '.join(self.creds.missing)} is not set: set it to a valid token"
+            else:
+                fix = f"the token in {names} was refused: set {names} to a valid, unexpired token"
+            kind: type[ApiError] = AuthError if status == 401 else ForbiddenError
+        elif status == 403:
+            fix = f"the token in {names} lacks access to this: give it the scopes it needs"
+            kind = ForbiddenError
+        else:
+            said = self.redact(_message(response.text))
+            kind = NotFoundError if status in (404, 409, 410) else ApiError
+            return kind(
+                f"{self.source}: {status} {response.reason} for GET {shown}: {said}",
+                url=shown,
+                status=status,
+            )
+        said = _message(response.text)
+        message = (
+            f"{self.source}: {status} {response.reason} for GET {shown}"
+            f"{f' ({said})' if said else ''}: {fix} (docs/sources.md lists the scopes it needs)"
+        )
+        return kind(self.redact(message), url=shown, status=status)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        allowed = set(kwargs.pop("allow", ()))
+        kwargs.setdefault("timeout", self.policy.timeout)
+        shown = self.redact(request.url)
+        attempt = waits = 0
+        while True:
+            attempt += 1
+            self.requests += 1
+            try:
+                response = super().send(request, **kwargs)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                problem = type(exc).__name__
+                if attempt >= self.policy.attempts:
+                    raise RetriesExhausted(
+                        f"{self.source}: GET {shown} failed {attempt} times ({problem})", url=shown
+                    ) from None
+                self._wait(self._backoff(attempt), f"{problem} on GET {shown}")
+                continue
+            status = response.status_code
+            if status in allowed:
+                return response
+            if status in (403, 429) and (wait := self._asked_wait(response)) is not None:
+                waits += 1
+                wait = self._backoff(waits) if wait < 0 else wait
+                self._check_wait(wait, waits, shown, status)
+                self._wait(wait, f"{status} rate limit on GET {shown}")
+                attempt -= 1  # a rate-limit wait is not a failed attempt
+                continue
+            if 500 <= status < 600:
+                problem = f"{status} {response.reason}"
+                if attempt >= self.policy.attempts:
+                    raise RetriesExhausted(
+                        f"{self.source}: GET {shown} failed {attempt} times (last: {problem})",
+                        url=shown,
+                        status=status,
+                    )
+                asked = self._asked_wait(response) if "Retry-After" in response.headers else None
+                wait = asked if asked is not None and asked >= 0 else self._backoff(attempt)
+                self._check_wait(wait, 0, shown, status)
+                self._wait(wait, f"{problem} on GET {shown}")
+                continue
+            if status >= 400:
+                raise self._refused(response, shown)
+            problem = _parse_body(response)
+            if problem and attempt < self.policy.attempts:
+                self._wait(self._backoff(attempt), f"{problem} from GET {shown}")
+                continue
+            if problem:
+                response.stature_error = f"{problem} (after {attempt} attempts)"  # type: ignore[attr-defined]
+            return response
+
+
+def _parse_body(response: requests.Response) -> str | None:
+    """Parse the JSON body once, onto the response; the problem if it is not JSON."""
+    text = response.text
+    try:
+        response.stature_body = json.loads(text) if text.strip() else None  # type: ignore[attr-defined]
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    except RecursionError:
+        return "JSON nested too deeply to parse"
+    return None
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+class StatureRESTClient(RESTClient):
+    """dlt's RESTClient, except that a page that stayed broken is yielded (empty, with its
+    error on the response) rather than raising out of `paginate()`."""
+
+    def extract_response(self, response: requests.Response, data_selector: Any) -> list[Any]:
+        if getattr(response, "stature_error", None) or not response.text.strip():
+            return []
+        return super().extract_response(response, data_selector)
+
+
+class NextLink(HeaderLinkPaginator):
+    """Follows `Link: rel="next"` exactly as given (GitHub may switch to /repositories/{id}
+    URLs), and stops where a server's next link repeats a page already read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def next_of(self, response: requests.Response) -> str | None:
+        return link_next(response.headers.get("Link"))
+
+    def update_state(self, response: requests.Response, data: list[Any] | None = None) -> None:
+        self.seen.add(response.url)
+        following = self.next_of(response)
+        if following and following in self.seen:
+            log.warning("next link repeats %s; stopping", following)
+            following = None
+        self._next_reference = following
+
+
+class Client:
+    """GET and paginate one API, as its source's `api.py` needs: `get` for one request,
+    `pages` with a dlt paginator for a list, `link_pages` for Link-header lists."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        creds: Credentials,
+        *,
+        redact: Redactor,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        redact.add(*creds.secrets)
+        self.source = source
+        self.redact = redact
+        self.base_url = base_url.rstrip("/")
+        self.session = RetryingSession(source, creds, redact, policy or RetryPolicy(), sleep, clock)
+        self.rest = StatureRESTClient(
+            self.base_url,
+            headers={"User-Agent": "stature-ingest", **(headers or {})},
+            auth=creds.auth,
+            session=self.session,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.session.requests
+
+    @property
+    def waited(self) -> float:
+        return self.session.waited
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+
+    def page(self, response: requests.Response) -> Page:
+        return Page(
+            self.redact(response.url),
+            response.status_code,
+            dict(response.headers),
+            response.text,
+            getattr(response, "stature_body", None),
+            getattr(response, "stature_error", None),
+        )
+
+    def get(self, url: str, params: Any = None, *, allow: Iterable[int] = ()) -> Page:
+        """One GET (absolute, or relative to base_url); `allow`ed statuses come back as pages."""
+        return self.page(self.rest.get(self.url(url), params=params, allow=tuple(allow)))
+
+    def pages(
+        self,
+        url: str,
+        params: Any = None,
+        *,
+        paginator: BasePaginator,
+        data: str = "$",
+        allow: Iterable[int] = (),
+    ) -> Iterator[Page]:
+        """Every page of a list as `paginator` walks it; `data` is where a page keeps its items
+        (what dlt's paginators that count items look at)."""
+        for page in self.rest.paginate(
+            self.url(url),
+            params=params,
+            paginator=paginator,
+            data_selector=data,
+            hooks={"response": []},  # RetryingSession raised already; nothing left to check
+            allow=tuple(allow),
+        ):
+            yield self.page(page.response)
+
+    def link_pages(self, url: str, params: Any = None) -> Iterator[Page]:
+        """Pages of a Link-paginated list: the first with `params`, then each `rel="next"`."""
+        yield from self.pages(url, params, paginator=NextLink())

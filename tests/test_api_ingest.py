@@ -28,11 +28,9 @@ from dagster_project.config import (
     SourcesConfig,
     StatureConfig,
 )
-from ingestion import http
-from ingestion.api import ApiSettings, pull_source
+from ingestion import ApiSettings, http, ingest_export, pull_source
 from ingestion.cursors import load_cursors
-from ingestion.load import ingest_export
-from ingestion.tables import RAW_TABLES, SOURCES
+from ingestion.registry import RAW_TABLES, SOURCES
 from tests.support.replay_server import ExportApi, Fault, LocalServer, RecordedApi, Request
 
 # dlt phones home unless told not to; no network here, and nothing to tell.
@@ -221,7 +219,7 @@ def test_a_401_names_the_variable_to_set_and_never_the_token(tmp_path):
     assert TOKEN not in message  # ... and it was redacted
 
     missing = http.credentials("bearer", {}, "GITHUB_TOKEN")
-    assert missing.headers == {} and missing.missing == ("GITHUB_TOKEN",)
+    assert missing.auth is None and missing.missing == ("GITHUB_TOKEN",)
 
 
 def test_link_header_parsing():
@@ -368,7 +366,7 @@ def test_pagerduty_windows_respect_six_months_and_the_offset_cap(tmp_path, monke
     _incidents_export(export, n=900, days=400)
     warehouse = tmp_path / "w.duckdb"
     # The 10,000 offset cap, scaled down to 150 on both sides so the test stays small.
-    monkeypatch.setattr("ingestion.pagerduty.API_OFFSET_CAP", 150)
+    monkeypatch.setattr("ingestion.sources.pagerduty.api.OFFSET_CAP", 150)
     with LocalServer(ExportApi(export, token=TOKEN, pagerduty_offset_cap=150)) as server:
         cfg = config(tmp_path, pagerduty=PagerdutySource(base_url=f"{server.url}/pagerduty"))
         report = pull_source(

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.load import ingest_export
-from ingestion.tables import RAW_TABLES
+from ingestion import ingest_export
+from ingestion.registry import RAW_TABLES
 
 CATALOG = """\
 apiVersion: backstage.io/v1alpha1

@@ -16,9 +16,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from dagster_project.defs.resources import StatureResource
-from ingestion.export import ExportReader, ReadLog
-from ingestion.load import SourceReport, load_source
-from ingestion.tables import SOURCES, tables_of
+from ingestion import SourceReport, ingest_source, land_empty
+from ingestion.registry import SOURCES, tables_of
 
 GROUP = "ingestion"
 PROGRESS_EVERY_SECONDS = 10.0
@@ -43,17 +42,12 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             context.log.info(f"{src}.{table}: {n} records so far")
 
     if export_dir is not None:
-        reader = ExportReader(export_dir, known_repos=_known_repos(stature))
         context.log.info(f"{source}: reading export directory {export_dir}")
-        return load_source(
-            source,
-            warehouse,
-            lambda table: reader.rows(source, table),
-            reader.logs[source],
-            progress=progress,
+        return ingest_source(
+            source, export_dir, warehouse, known_repos=_known_repos(stature), progress=progress
         )
     if getattr(config.sources, source, None) is not None:
-        from ingestion.api import ApiSettings, pull_source  # API mode: imported only when used
+        from ingestion import ApiSettings, pull_source  # API mode: imported only when used
 
         save = Path(stature.save_export_dir).resolve() if stature.save_export_dir else None
         return pull_source(
@@ -65,7 +59,7 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             settings=ApiSettings(full_refresh=stature.full_refresh),
         )
     context.log.info(f"{source}: no export directory and not configured: empty tables only")
-    return load_source(source, warehouse, lambda table: [], ReadLog(), progress=progress)
+    return land_empty(source, warehouse, progress=progress)
 
 
 def _build(source: str) -> dg.AssetsDefinition:

@@ -74,7 +74,7 @@ def node_seconds(results: dict) -> dict[str, float]:
 
 
 def bench_org(workdir: Path, services: int, days: int, teams: int, reuse: bool) -> None:
-    from ingestion.load import ingest_export
+    from ingestion import ingest_export
     from ingestion.sample_org import generate_sample_org
 
     export = workdir / "export"

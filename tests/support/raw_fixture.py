@@ -1,8 +1,8 @@
-"""Raw tables for dbt tests: the `raw_<source>` schemas of `ingestion.tables`, empty or filled
+"""Raw tables for dbt tests: the `raw_<source>` schemas of `ingestion.registry`, empty or filled
 with hand-made API objects, so `dbt build` and its unit tests run without an ingestion run.
 
 Rows are built the way ingestion builds them: the key columns come from the object itself
-(`ingestion.<source>.row` when that module exists) and the whole object goes to `payload`.
+(as `ingestion.sources.<source>.row` keys them) and the whole object goes to `payload`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import duckdb
 
-from ingestion.tables import RAW_TABLES, RawTable
+from ingestion.registry import RAW_TABLES
+from ingestion.spec import RawTable
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",
@@ -32,7 +33,7 @@ def table(source: str, name: str) -> RawTable:
     for raw in RAW_TABLES:
         if raw.source == source and raw.name == name:
             return raw
-    raise KeyError(f"no raw table {source}.{name} in ingestion.tables.RAW_TABLES")
+    raise KeyError(f"no raw table {source}.{name} in ingestion.registry.RAW_TABLES")
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:

@@ -1,0 +1,61 @@
+"""Backstage catalog: catalog-info YAML documents (Component, Group, System, ...). Read from
+files in both modes (`catalog/**/*.yaml` of an export, `sources.catalog.paths` otherwise).
+
+An entity (kind, namespace, name; compared without regard to case, as Backstage does) may be
+declared once: a second declaration is rejected naming both places, so which one counts never
+depends on the order files happen to be read in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ingestion.records import field
+from ingestion.sources.github import REPO_ANNOTATION
+from ingestion.spec import ExportFile, RawTable, Source, percent, present
+
+TABLES = (
+    RawTable(
+        "catalog",
+        "entities",
+        ("kind", "namespace", "name"),
+        {"kind": "text", "namespace": "text", "name": "text"},
+        "Backstage catalog-info entities (Component, Group, System, ...).",
+        typed=(
+            present("kind", required=True),
+            present("metadata.name", required=True),
+            percent(("metadata", "annotations", "stature.dev/slo")),
+        ),
+    ),
+)
+FILES = (
+    ExportFile("entities", "{path+}.yaml", "yaml"),
+    ExportFile("entities", "{path+}.yml", "yaml"),
+)
+
+
+def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(field(item, "kind"))
+    name = str(field(item, "metadata.name", key=kind))
+    namespace = str((item.get("metadata") or {}).get("namespace") or "default")
+    return {"kind": kind, "namespace": namespace, "name": name}
+
+
+def repo_slugs(entities: Iterable[Any]) -> list[str]:
+    """GitHub repos (`owner/name`, as written) the catalog's components point at."""
+    slugs = []
+    for entity in entities:
+        if not isinstance(entity, dict) or entity.get("kind") != "Component":
+            continue
+        annotations = (entity.get("metadata") or {}).get("annotations") or {}
+        if isinstance(annotations, dict) and annotations.get(REPO_ANNOTATION):
+            slugs.append(str(annotations[REPO_ANNOTATION]).strip())
+    return slugs
+
+
+def repos_of(entities: Iterable[Any]) -> set[str]:
+    """The same repos in lower case, to compare folder names with."""
+    return {slug.lower() for slug in repo_slugs(entities)}
+
+
+SOURCE = Source(name="catalog", tables=TABLES, files=FILES, row=row, unique_keys=True)
