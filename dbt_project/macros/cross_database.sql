@@ -358,10 +358,16 @@
 
 
 {#- The anchored regular expression of a path glob: `**` any path, `*` and `?` within one
-    directory level; a glob without wildcards also matches everything below it. -#}
+    directory level; a glob without wildcards also matches everything below it. Every other
+    character is literal (`services/c++/**`, `docs/[draft]` are paths, not broken regexes). -#}
 {% macro glob_to_regex(glob_expression) -%}
-    '^' || replace(replace(replace(replace(replace(
-        {{ glob_expression }}, '.', '\.'), '**', chr(1)), '*', '[^/]*'), '?', '[^/]'), chr(1), '.*')
+    {%- set glob = namespace(escaped=glob_expression) -%}
+    {%- for char in ['\\', '.', '+', '(', ')', '[', ']', '{', '}', '|', '^', '$'] -%}
+        {%- set glob.escaped = 'replace(' ~ glob.escaped ~ ', ' ~ stature.sql_string(char) ~ ', '
+            ~ stature.sql_string('\\' ~ char) ~ ')' -%}
+    {%- endfor -%}
+    '^' || replace(replace(replace(replace(
+        {{ glob.escaped }}, '**', chr(1)), '*', '[^/]*'), '?', '[^/]'), chr(1), '.*')
     || case when {{ glob_expression }} like '%*%' or {{ glob_expression }} like '%?%' then '$' else '(/.*)?$' end
 {%- endmacro %}
 
