@@ -9,10 +9,12 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.config import load_config
+from dagster_project.defs.continuation import build_continuation_sensor
 from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
 from dagster_project.defs.ingestion import build_ingestion_assets
-from dagster_project.defs.jobs import build_jobs, build_nightly_schedule
+from dagster_project.defs.jobs import NIGHTLY, build_jobs, build_nightly_schedule
 from dagster_project.defs.maturity import (
+    STRATEGY_MAP_KEY,
     build_maturity_assets,
     build_maturity_jobs,
     build_maturity_schedules,
@@ -21,7 +23,7 @@ from dagster_project.defs.maturity import (
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_assets
 from dagster_project.defs.resources import StatureResource
-from dagster_project.defs.rules import build_rule_assets
+from dagster_project.defs.rules import build_rule_assets, daily_partitions
 
 
 def build_definitions(
@@ -47,18 +49,25 @@ def build_definitions(
 
     ingestion = build_ingestion_assets()
     dbt_models = build_dbt_assets()
-    rules = build_rule_assets(rules_path)
-    maturity = build_maturity_assets(rules_path)
+    days = daily_partitions(config)
+    rules = build_rule_assets(rules_path, days)
+    maturity = build_maturity_assets(rules_path, days)
     upstream = [*ingestion, dbt_models, *rules, *maturity]
     quarterly = build_quarterly_maturity_assets(config)
-    upstream_keys = [key for a in upstream for key in a.keys]
+    # What publish copies: every asset that writes the warehouse (the strategy map is drawn
+    # into the published folder after publish, so it is not one of them).
+    upstream_keys = [key for a in upstream for key in a.keys if key != STRATEGY_MAP_KEY]
     reporting_views, report = build_report_assets(upstream_keys)
     publish = build_publish_asset([*upstream_keys, *reporting_views.keys])
 
+    jobs = build_jobs()
+    nightly = next(job for job in jobs if job.name == NIGHTLY)
+    built_first = [key for a in [*ingestion, dbt_models] for key in a.keys]
     return dg.Definitions(
         assets=[*upstream, reporting_views, publish, report, *quarterly],
-        jobs=[*build_jobs(), *build_maturity_jobs(config)],
+        jobs=[*jobs, *build_maturity_jobs(config)],
         schedules=[build_nightly_schedule(config), *build_maturity_schedules(config)],
+        sensors=[build_continuation_sensor(nightly, built_first)],
         resources={"stature": stature, "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )

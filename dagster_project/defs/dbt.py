@@ -3,6 +3,12 @@
 Keys are `<schema>/<name>` (`marts/fct_deployments`, sources `raw_github/pulls`), so the
 ingestion assets link upstream and the rule assets downstream by the same names. The org's
 settings reach dbt as `--vars` from stature.yml; the warehouse path as STATURE_WAREHOUSE.
+
+The nightly builds models and data tests only: unit tests assume the default vars and run in
+`make test`. A model or test that fails does not fail the step: dbt skips what depends on
+it, the step yields the models that were built (Dagster then skips only the assets reading
+the others), records every node's result in `ops.dbt_results` (build_status) and logs the
+failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies with the run.
 """
 
 # No `from __future__ import annotations` here: Dagster checks the type object of the
@@ -20,12 +26,17 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project import build_status
+from dagster_project.dbt_child import PARENT_ENV
 from dagster_project.defs.resources import StatureResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt_project"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# dbt killed with the run that started it (dagster_project/dbt_child.py); plain dbt if the
+# launcher is not installed (an environment set up before it existed: `make setup`).
+DBT_GUARDED = Path(sys.executable).with_name("stature-dbt")
 KEEP_RUN_TARGETS = 3
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
@@ -52,8 +63,9 @@ class StatureTranslator(DagsterDbtTranslator):
 
 
 def dbt_resource() -> DbtCliResource:
+    executable = DBT_GUARDED if DBT_GUARDED.exists() else DBT_EXECUTABLE
     return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(DBT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+        project_dir=dbt_project, profiles_dir=str(DBT_DIR), dbt_executable=str(executable)
     )
 
 
@@ -68,6 +80,39 @@ def _prune_run_targets() -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _report_build(context: AssetExecutionContext, invocation, warehouse: Path):
+    """Record what dbt did to every node; an observation (never a materialization) on each
+    model that failed or was skipped, with the reason. A build that did not run at all (a
+    project that does not parse, a warehouse that cannot be opened) fails the step."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:
+        run_results = None
+    if not run_results or not run_results.get("results"):
+        error = invocation.get_error()
+        raise dg.Failure(
+            description=f"dbt build did not run: {error or 'no results (see the step log)'}"
+        )
+    results = build_status.read_results(run_results, invocation.manifest)
+    build_status.record(warehouse, results, run_id=context.run.run_id)
+    translator = StatureTranslator()
+    for result in results:
+        if result.resource_type not in build_status.BUILT or result.status == "success":
+            continue
+        node = invocation.manifest["nodes"].get(result.unique_id)
+        if node is None:
+            continue
+        reason = result.message if result.status == "error" else result.cause
+        yield dg.AssetObservation(
+            asset_key=translator.get_asset_key(node),
+            metadata={"dbt_status": result.status, "reason": reason or ""},
+        )
+    for line in build_status.problems(results):
+        context.log.error(line)
+    for line in build_status.set_aside(warehouse, results):
+        context.log.warning(line)
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=ensure_manifest(),
@@ -77,10 +122,20 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     )
     def _dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, stature: StatureResource):
         config = stature.load()
+        warehouse = stature.warehouse_path(config)
         # dbt runs as a child process: the warehouse path reaches its profile through the env.
-        os.environ["STATURE_WAREHOUSE"] = str(stature.warehouse_path(config))
-        args = ["build", "--vars", json.dumps(config.dbt_vars())]
-        yield from dbt.cli(args, context=context).stream()
+        os.environ["STATURE_WAREHOUSE"] = str(warehouse)
+        os.environ[PARENT_ENV] = str(os.getpid())
+        args = [
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            json.dumps(config.dbt_vars()),
+        ]
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        yield from invocation.stream()
+        yield from _report_build(context, invocation, warehouse)
         _prune_run_targets()
 
     return _dbt_models
