@@ -61,6 +61,13 @@ class StatureTranslator(DagsterDbtTranslator):
         schema = dbt_resource_props.get("schema", "")
         return "dbt_" + schema if schema else "dbt"
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """Tests as non-blocking checks: dbt itself skips what a failing test guards, and the
+        rules read ops.dbt_results. A blocking check would fail the whole dbt step, and
+        Dagster would then abandon every asset after it, the unrelated ones included."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(blocking=False) if spec is not None else None
+
 
 def dbt_resource() -> DbtCliResource:
     executable = DBT_GUARDED if DBT_GUARDED.exists() else DBT_EXECUTABLE

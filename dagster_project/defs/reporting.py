@@ -20,13 +20,14 @@ from dagster_project.warehouse import connect
 REPORTING_VIEWS = dg.AssetKey(["reporting", "views"])
 PUBLISHED = dg.AssetKey(["published", "stature"])
 REPORT = dg.AssetKey(["published", "report"])
+STRATEGY_MAP = dg.AssetKey(["published", "strategy_map"])  # drawn after publish, read by the report
 
 
 def build_report_assets(upstream: Iterable[dg.AssetKey] = ()) -> list[dg.AssetsDefinition]:
     """[reporting/views, published/report]. `upstream`: the keys of every asset that writes
     the warehouse (the same list publish depends on); publish must also depend on
     reporting/views."""
-    upstream = [k for k in upstream if k not in (REPORTING_VIEWS, PUBLISHED, REPORT)]
+    upstream = [k for k in upstream if k not in (REPORTING_VIEWS, PUBLISHED, REPORT, STRATEGY_MAP)]
 
     @dg.asset(
         key=REPORTING_VIEWS,
@@ -56,7 +57,7 @@ def build_report_assets(upstream: Iterable[dg.AssetKey] = ()) -> list[dg.AssetsD
 
     @dg.asset(
         key=REPORT,
-        deps=[PUBLISHED],
+        deps=[PUBLISHED, STRATEGY_MAP],
         group_name="publish",
         kinds={"html", "json"},
         description=(
