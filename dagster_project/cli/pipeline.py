@@ -30,6 +30,7 @@ from dagster_project.cli.options import (
 )
 from dagster_project.config import ConfigError, StatureConfig
 from dagster_project.dates import today_in
+from dagster_project.dbt_child import PARENT_ENV
 
 SAMPLE_ORG_END = dt.date(2026, 11, 15)
 
@@ -93,6 +94,9 @@ def run_job(args: argparse.Namespace, config: StatureConfig, job_name: str, *, a
         value = getattr(args, name, None)
         return str(Path(value).resolve()) if value else None
 
+    # Every process the run starts carries its PID (dbt checks it is still its parent; an
+    # operator can find what a killed run left with it).
+    os.environ[PARENT_ENV] = str(os.getpid())
     options = JobOptions(
         config_path=getattr(args, "config", None),
         warehouse=resolved("warehouse"),

@@ -155,9 +155,11 @@ def outcome_of(result: dg.ExecuteInProcessResult, warehouse: Path | None = None)
             f"{len(rule_errors)} rule(s) errored: {', '.join(sorted(set(rule_errors)))}"
         )
     if not_fresh:
+        names = sorted({key.rsplit("/", 1)[-1] for key in not_fresh})
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         problems.append(
-            f"{len(not_fresh)} rule(s) not evaluated because a table they read failed to build "
-            f"(not_reported, with the reason): {', '.join(sorted(set(not_fresh)))}"
+            f"{len(names)} rule(s) not evaluated because a table they read failed to build "
+            f"(not_reported, with the reason as the note): {shown}"
         )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":

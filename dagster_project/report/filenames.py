@@ -3,7 +3,7 @@ catalog ids that can hold anything: slashes, 300 characters, names that differ o
 
 An id that is already a safe, short file name (letters, digits, `.`, `_`, `-`; at most 64
 characters; not `index`) is used as it is: `payments-api` -> `payments-api.json`. Any other
-id gets a readable slug and a short hash of the id: `foo/bar` -> `foo_bar-1c3f9a2e4b.json`.
+id gets a readable slug and a short hash of the id: `foo/bar` -> `foo_bar-cc5d46bdb4.json`.
 Names are then checked across the whole set, case-insensitively (macOS and Windows file
 systems ignore case): ids that would still share a name get the full hash instead, so two
 ids never share a file. `index.json` in each folder maps every id to its file.

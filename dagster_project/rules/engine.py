@@ -354,7 +354,10 @@ def evaluate_ruleset(
             if key not in state.checked:
                 state.checked[key] = validate_rule(p.rule, catalog)
             p.checked = state.checked[key]
-            if not p.checked.ok:
+            stale = _stale_inputs(p, unavailable or {})
+            if stale:
+                pass  # not run: not_reported below, even if a failed table is missing
+            elif not p.checked.ok:
                 p.error = _problems_message(p.checked.problems)
             elif p.rule.rule_id in state.timed_out:
                 p.error = (
@@ -366,7 +369,9 @@ def evaluate_ruleset(
                 (p.idx, p.rule.rule_id, p.rule.entity, *grade.threshold_columns(thresholds))
             )
             _applicability(sandbox, con, p, catalog)
-            if p.error is None and _not_fresh(con, p, unavailable or {}):
+            if stale:
+                if p.error is None:
+                    _not_fresh(con, p, stale, unavailable or {})
                 continue
             if p.error is None:
                 try:
@@ -401,15 +406,17 @@ def evaluate_ruleset(
     return report, results, meta
 
 
+def _stale_inputs(p: _Prepared, unavailable: Mapping[str, str]) -> list[str]:
+    """The tables the rule reads whose last build failed (`marts.fct_changes`)."""
+    assert p.checked is not None
+    return [f"{s}.{t}" for s, t in p.checked.tables if f"{s}.{t}" in unavailable]
+
+
 def _not_fresh(
-    con: duckdb.DuckDBPyConnection, p: _Prepared, unavailable: Mapping[str, str]
-) -> bool:
+    con: duckdb.DuckDBPyConnection, p: _Prepared, stale: list[str], unavailable: Mapping[str, str]
+) -> None:
     """A rule reading a table that is not fresh is not run: its applicable entities get
     `not_reported` rows with the reason (the rule is not broken, so not `error`)."""
-    assert p.checked is not None
-    stale = [f"{s}.{t}" for s, t in p.checked.tables if f"{s}.{t}" in unavailable]
-    if not stale:
-        return False
     note = "; ".join(f"input {table} is not fresh: {unavailable[table]}" for table in stale)
     p.outcome.not_fresh = stale
     con.execute(
@@ -418,7 +425,6 @@ def _not_fresh(
         "where a.rule_idx = ? and a.applicable",
         [note[:1000], p.idx],
     )
-    return True
 
 
 def _meta_row(p: _Prepared) -> dict:
