@@ -39,38 +39,28 @@ def never_rerun_keys(asset_graph) -> set[dg.AssetKey]:
 def unfinished_assets(
     instance: dg.DagsterInstance, run_id: str, never_rerun: Iterable[dg.AssetKey]
 ) -> list[dg.AssetKey]:
-    """Assets the run planned but neither materialized nor failed (skipped because an
-    upstream output was missing), minus `never_rerun` (ingestion and dbt)."""
-    planned: set[dg.AssetKey] = set()
-    done: set[dg.AssetKey] = set()
+    """The assets of the steps Dagster skipped in the run because an upstream output was not
+    produced, minus `never_rerun` (ingestion and dbt). Steps abandoned because an upstream
+    step failed outright (dbt did not run at all) are not among them: running them would
+    grade yesterday's tables as fresh."""
+    planned: dict[str, set[dg.AssetKey]] = {}
+    skipped: set[str] = set()
     for record in instance.all_logs(
         run_id,
         of_type={
             dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
-            dg.DagsterEventType.ASSET_MATERIALIZATION,
-            dg.DagsterEventType.ASSET_FAILED_TO_MATERIALIZE,
+            dg.DagsterEventType.STEP_SKIPPED,
         },
     ):
         event = record.dagster_event
-        if event is None or event.asset_key is None:
+        if event is None or event.step_key is None:
             continue
-        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
-            planned.add(event.asset_key)
-        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            done.add(event.asset_key)
-        elif _failed(event):
-            # its step failed, or one upstream did (dbt did not run at all): a continuation
-            # would grade stale tables as fresh, or fail again
-            done.add(event.asset_key)
-    return sorted(planned - done - set(never_rerun), key=lambda k: k.to_user_string())
-
-
-def _failed(event: dg.DagsterEvent) -> bool:
-    """A failure, not a skip (an output that was not produced upstream)."""
-    data = event.event_specific_data
-    failure = getattr(data, "asset_materialization_failure", None)
-    kind = getattr(failure, "failure_type", None)
-    return getattr(kind, "value", "") == "FAILED"
+        if event.event_type == dg.DagsterEventType.STEP_SKIPPED:
+            skipped.add(event.step_key)
+        elif event.asset_key is not None:
+            planned.setdefault(event.step_key, set()).add(event.asset_key)
+    keys = {key for step in skipped for key in planned.get(step, ())} - set(never_rerun)
+    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 def continuation_tags(run: dg.DagsterRun) -> dict[str, str]:

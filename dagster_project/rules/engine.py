@@ -40,6 +40,7 @@ from dagster_project.rules.validate import (
     CheckedRule,
     batch_query,
     entity_table,
+    tables_read,
     validate_rule,
 )
 
@@ -407,9 +408,11 @@ def evaluate_ruleset(
 
 
 def _stale_inputs(p: _Prepared, unavailable: Mapping[str, str]) -> list[str]:
-    """The tables the rule reads whose last build failed (`marts.fct_changes`)."""
-    assert p.checked is not None
-    return [f"{s}.{t}" for s, t in p.checked.tables if f"{s}.{t}" in unavailable]
+    """The tables the rule reads whose last build failed (`marts.fct_changes`), also when
+    the table is not in the warehouse at all (a first build that failed)."""
+    if not unavailable:
+        return []
+    return [f"{s}.{t}" for s, t in tables_read(p.rule) if f"{s}.{t}" in unavailable]
 
 
 def _not_fresh(
