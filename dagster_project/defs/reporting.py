@@ -61,8 +61,9 @@ def build_report_assets(upstream: Iterable[dg.AssetKey] = ()) -> list[dg.AssetsD
         group_name="publish",
         kinds={"html", "json"},
         description=(
-            "The static HTML report (report/index.html, self-contained), services/<id>.json and "
-            "teams/<id>.md under the published folder, written from the published copy."
+            "The static HTML report (report/index.html, self-contained), services/<name>.json and "
+            "teams/<name>.md (index.json maps ids to names) under the published folder, written "
+            "from the published copy."
         ),
     )
     def report(context: dg.AssetExecutionContext, stature: StatureResource):
