@@ -49,12 +49,13 @@ def reliability_rules(tmp_path_factory) -> Path:
     return rules
 
 
-def reliability_workspace(root: Path, export: Path, rules: Path) -> Workspace:
+def reliability_workspace(root: Path, export: Path, rules: Path, **overrides) -> Workspace:
     return make_workspace(
         root,
         export,
         rules={"dir": str(rules), "timeout_seconds": 30},
         maturity={"backfill_quarters": 1},
+        **overrides,
     )
 
 

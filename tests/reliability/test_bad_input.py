@@ -8,6 +8,8 @@ What goes in, and by which path (each one that ingestion cannot check at landing
   `draft` is "maybe"; a manual measure for the month "2026-13" (fct_manual_measures fails
   on it); two versions of one PagerDuty incident with the same `updated_at` (the unique test
   on stg_pagerduty__incidents fails, and dbt skips what depends on incidents);
+- in the config: DORA patterns other than the defaults (the dbt unit tests, written for the
+  defaults, must not run in the nightly);
 - in the export: a catalog annotation that is not a number (`stature.dev/slo: high`), and
   components and a team with hostile names: ids `foo/bar` and `foo_bar` (one file name once
   made safe), an id of 300 characters, a team display name with `<script>` and `|`.
@@ -96,7 +98,13 @@ def bad_run(tmp_path_factory, reliability_org, reliability_rules):
     export = root / "export"
     shutil.copytree(reliability_org, export)
     _hostile_catalog(export)
-    ws = reliability_workspace(root / "ws", export, reliability_rules)
+    # Patterns other than the defaults (matching the same environments and workflows here):
+    # the dbt unit tests, written for the defaults, must not run in the nightly.
+    dora = {
+        "production_environment": "(?i)^(prod|production|live)$",
+        "deploy_workflow": "(?i)(deploy|release)",
+    }
+    ws = reliability_workspace(root / "ws", export, reliability_rules, dora=dora)
     ingest = ws.stature("ingest", "--as-of", AS_OF.isoformat())
     assert ingest.returncode in (0, 1), ingest.stdout + ingest.stderr
     planted = _plant_raw_rows(ws.warehouse)
@@ -139,6 +147,9 @@ def test_the_run_exits_1_and_names_every_bad_record_and_failure(bad_run):
         for line in lines
     ), lines
     assert not any(line.startswith("step ") for line in lines), lines  # no step failed
+    log = Path(result.stdout.split("(step logs: ", 1)[1].split(")", 1)[0]).read_text()
+    assert " START sql table model marts.fct_ci_runs " in log
+    assert " START unit_test " not in log  # dbt's line for a unit test it runs
     assert "^" not in problems
     assert "All well." not in result.stdout
 
