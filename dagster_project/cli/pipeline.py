@@ -99,7 +99,9 @@ def run_job(args: argparse.Namespace, config: StatureConfig, job_name: str, *, a
     os.environ[PARENT_ENV] = str(os.getpid())
     options = JobOptions(
         config_path=getattr(args, "config", None),
-        warehouse=resolved("warehouse"),
+        # resolved once here (flag, else $STATURE_WAREHOUSE, else the config): the run and
+        # its outcome read the same file
+        warehouse=str(warehouse_of(args, config)),
         export_dir=resolved("export_dir"),
         rules_dir=resolved("rules_dir"),
         save_export_dir=resolved("save_export"),
