@@ -67,4 +67,4 @@ chromium: ## headless Chromium for the report's browser test (Debian's package; 
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
 clean:
-	rm -rf $(VENV) $(TOOLS) data/*.duckdb data/published data/dlt data/sample_org data/dagster_home $(DBT_DIR)/target
+	rm -rf $(VENV) $(TOOLS) data/*.duckdb data/*.duckdb.wal data/*.duckdb.lock data/published data/dlt data/sample_org data/dagster_home $(DBT_DIR)/target

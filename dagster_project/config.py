@@ -6,6 +6,7 @@ name the environment variables that hold their tokens.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -116,6 +117,19 @@ class DoraConfig(_Strict):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
+        # The models match with the warehouse's engine (DuckDB: RE2), which has no
+        # look-around or back-references: a pattern it cannot run would fail the build.
+        import duckdb
+
+        with duckdb.connect() as con:
+            try:
+                con.execute("select regexp_matches('', ?)", [value]).fetchall()
+            except duckdb.Error as exc:
+                first = str(exc).splitlines()[0]
+                raise ValueError(
+                    f"the warehouse's regular expressions (RE2) cannot run it: {first} "
+                    "(no look-around or back-references)"
+                ) from exc
         return value
 
     @field_validator("benchmark_edition", mode="before")
@@ -172,6 +186,9 @@ class StatureConfig(_Strict):
     org: OrgConfig = OrgConfig()
     warehouse: str = "data/warehouse.duckdb"
     published_dir: str = "data/published"
+    # The first date a run can be graded as of (`--as-of`): the daily partitions of the rules
+    # and maturity assets start here.
+    history_start: dt.date = dt.date(2015, 1, 1)
     export_dir: str | None = None
     sources: SourcesConfig = SourcesConfig()
     dora: DoraConfig = DoraConfig()
@@ -245,6 +262,34 @@ def _line_of(text: str, key_path: tuple[Any, ...]) -> int | None:
     return line if key_path else None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last
+    silently: a second `dora:` block would drop the first without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults`: explicit keys beside it override, as YAML says
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKey(
+                    f"key '{key}' is given twice, at lines {seen[key]} and {line}: keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+class DuplicateKey(yaml.YAMLError):
+    pass
+
+
+def load_yaml(text: str):
+    """Parse YAML like yaml.safe_load, but a key given twice in a mapping is an error."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
+
 def load_config(path: str | Path | None = None) -> StatureConfig:
     """Read the config from `path`, `$STATURE_CONFIG` or ./stature.yml (absent file = defaults)."""
     explicit = path is not None or "STATURE_CONFIG" in os.environ
@@ -255,7 +300,9 @@ def load_config(path: str | Path | None = None) -> StatureConfig:
         return StatureConfig(base_dir=Path.cwd())
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = load_yaml(text) or {}
+    except DuplicateKey as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

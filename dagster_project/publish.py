@@ -5,6 +5,11 @@ files under `data/published/parquet/`, never the live warehouse, so they never w
 block, the nightly writer. Each publish builds a complete new copy beside the old one and
 swaps it in with one rename, so a reader sees the previous run or this one, never half of it;
 a reader that already has the old file open keeps reading it undisturbed.
+
+A publish that was killed leaves its temporary copy (`.stature.duckdb.<stamp>.tmp`, its WAL)
+and a partial `parquet-<stamp>/` behind; readers never see them (nothing points to them), and
+the next publish removes them: temporary files at its start, every Parquet version but the
+new one and the one it replaced at its end.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import duckdb
 PUBLIC_SCHEMAS = ("marts", "scorecards", "reporting")
 DATABASE_NAME = "stature.duckdb"
 PARQUET_LINK = "parquet"
-KEEP_PARQUET_VERSIONS = 2
 
 
 @dataclass
@@ -44,6 +48,8 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
     warehouse = Path(warehouse).resolve()
     published_dir = Path(published_dir).resolve()
     published_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published_dir)
+    previous = _link_target(published_dir / PARQUET_LINK)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp_db = published_dir / f".{DATABASE_NAME}.{stamp}.tmp"
     parquet_version = published_dir / f"parquet-{stamp}"
@@ -107,7 +113,7 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
     os.chmod(tmp_db, 0o444)
     os.replace(tmp_db, report.database)
     _swap_link(published_dir / PARQUET_LINK, parquet_version)
-    _prune(published_dir)
+    _prune(published_dir, keep={parquet_version.name, previous})
     return report
 
 
@@ -121,11 +127,30 @@ def _swap_link(link: Path, target: Path) -> None:
     os.replace(tmp_link, link)
 
 
-def _prune(published_dir: Path) -> None:
-    current = (published_dir / PARQUET_LINK).resolve()
-    versions = sorted(p for p in published_dir.glob("parquet-*") if p.is_dir())
-    for old in versions[:-KEEP_PARQUET_VERSIONS]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in published_dir.glob(f".{DATABASE_NAME}.*.tmp"):
-        stale.unlink(missing_ok=True)
+def _link_target(link: Path) -> str | None:
+    """The folder name the Parquet link points to (None before the first publish)."""
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def remove_leftovers(published_dir: Path) -> list[Path]:
+    """Temporary files of a publish that did not finish (killed): the copy being built, its
+    WAL, a half-made link. Only one run writes a warehouse, and only it publishes there."""
+    removed = []
+    for pattern in (
+        f".{DATABASE_NAME}.*.tmp",
+        f".{DATABASE_NAME}.*.tmp.wal",
+        f".{PARQUET_LINK}.*.tmp",
+    ):
+        for leftover in published_dir.glob(pattern):
+            if leftover.is_symlink() or leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    return removed
+
+
+def _prune(published_dir: Path, keep: set[str | None]) -> None:
+    """Every Parquet version but the current one and the one it replaced (a reader may be
+    mid-way through it): older versions, and partial ones a killed publish left."""
+    for version in published_dir.glob("parquet-*"):
+        if version.is_dir() and not version.is_symlink() and version.name not in keep:
+            shutil.rmtree(version, ignore_errors=True)

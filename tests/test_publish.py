@@ -206,3 +206,34 @@ def test_a_publish_killed_mid_copy_leaves_the_previous_copy_and_the_next_one_wor
     assert reader_tables(state) == {"marts.fct_x": 3_000_000, "scorecards.check_results": 1}
     assert state["parquet"]["marts.fct_x"] == 3_000_000
     assert not list(published.glob(".stature.duckdb.*.tmp"))
+
+
+def test_the_next_publish_removes_what_a_killed_publish_left(tmp_path):
+    """What `kill -9` mid-publish leaves (tests/reliability kills a real run): the copy being
+    built, its WAL, a half-made link and a partial Parquet version, newer than the current."""
+    warehouse = tmp_path / "w.duckdb"
+    published = tmp_path / "published"
+    make_warehouse(warehouse, 3)
+    first = publish(warehouse, published)
+    current = (published / "parquet").resolve().name
+    killed = "parquet-99991231T235959-dead00"
+    (published / killed / "marts").mkdir(parents=True)
+    (published / killed / "marts" / "fct_x.parquet").write_bytes(b"PAR1 half")
+    leftovers = [
+        published / ".stature.duckdb.99991231T235959-dead00.tmp",
+        published / ".stature.duckdb.99991231T235959-dead00.tmp.wal",
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    (published / f".parquet.{killed}.tmp").symlink_to(killed)
+
+    make_warehouse(warehouse, 4)
+    second = publish(warehouse, published)
+
+    assert sorted(p.name for p in published.glob(".*")) == []
+    assert not (published / killed).exists()
+    versions = sorted(p.name for p in published.glob("parquet-*"))
+    assert current in versions and len(versions) == 2  # the new one and the one it replaced
+    assert pq.read_table(second.parquet_dir / "marts" / "fct_x.parquet").num_rows == 4
+    with duckdb.connect(str(first.database), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_x").fetchone()[0] == 4

@@ -6,7 +6,8 @@
     report.py    report (HTML report and portal files from the published copy)
 
 Exit status: 0 all well; 1 the run finished but something failed (a source failed, records
-were rejected, a rule errored: it says what); 2 bad usage or config.
+were rejected, a model failed, a rule errored: it says what); 2 bad usage or config, or
+another run holds the warehouse.
 """
 
 from __future__ import annotations
@@ -16,14 +17,24 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dagster_project.cli import pipeline, report, rules, snapshot
 from dagster_project.cli.options import EXIT_USAGE, UsageError, common_parser
 from dagster_project.config import ConfigError
+from dagster_project.runlock import LockBusy
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (the verb, the error, where to read more)
+    instead of the whole usage text; exit 2. Sub-verbs use the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stature", description="Stature: engineering standards, DORA and maturity from SQL."
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -38,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, UsageError, FileNotFoundError) as exc:
+    except (ConfigError, UsageError, FileNotFoundError, LockBusy) as exc:
         print(f"stature: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

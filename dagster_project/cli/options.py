@@ -4,7 +4,10 @@ wins for a path (a flag beats stature.yml, which beats the built-in default)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster_project.config import StatureConfig, load_config
@@ -91,3 +94,20 @@ def export_dir_of(args: argparse.Namespace, config: StatureConfig) -> Path | Non
     if given:
         return Path(given).resolve()
     return config.resolve(config.export_dir) if config.export_dir else None
+
+
+@contextlib.contextmanager
+def holding_warehouse(path: Path, command: str) -> Iterator[None]:
+    """One run at a time per warehouse: hold its lock for the block, or raise LockBusy
+    (exit 2, naming the run that holds it). A lock left by a killed run is taken over, with
+    a note."""
+    from dagster_project.runlock import run_lock
+
+    with run_lock(path, command) as lock:
+        if lock.stale is not None:
+            print(
+                f"stature: note: the last run on {path} ({lock.stale.describe()}) did not finish "
+                "(killed); its lock was cleared",
+                file=sys.stderr,
+            )
+        yield

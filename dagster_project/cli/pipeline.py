@@ -24,11 +24,13 @@ from dagster_project.cli.options import (
     add_rules_dir,
     date_arg,
     export_dir_of,
+    holding_warehouse,
     load_cli_config,
     warehouse_of,
 )
 from dagster_project.config import ConfigError, StatureConfig
 from dagster_project.dates import today_in
+from dagster_project.dbt_child import PARENT_ENV
 
 SAMPLE_ORG_END = dt.date(2026, 11, 15)
 
@@ -92,9 +94,14 @@ def run_job(args: argparse.Namespace, config: StatureConfig, job_name: str, *, a
         value = getattr(args, name, None)
         return str(Path(value).resolve()) if value else None
 
+    # Every process the run starts carries its PID (dbt checks it is still its parent; an
+    # operator can find what a killed run left with it).
+    os.environ[PARENT_ENV] = str(os.getpid())
     options = JobOptions(
         config_path=getattr(args, "config", None),
-        warehouse=resolved("warehouse"),
+        # resolved once here (flag, else $STATURE_WAREHOUSE, else the config): the run and
+        # its outcome read the same file
+        warehouse=str(warehouse_of(args, config)),
         export_dir=resolved("export_dir"),
         rules_dir=resolved("rules_dir"),
         save_export_dir=resolved("save_export"),
@@ -164,21 +171,34 @@ def _check_export_dir(args: argparse.Namespace, config: StatureConfig) -> None:
 # --- the verbs ---------------------------------------------------------------------------------
 
 
+def _check_as_of(as_of: dt.date, config: StatureConfig) -> None:
+    """A run is graded as of a day from history_start to today (the daily partitions)."""
+    today = today_in(config.org.timezone)
+    if not config.history_start <= as_of <= today:
+        raise UsageError(
+            f"--as-of {as_of} is outside the supported range {config.history_start} "
+            f"(history_start in the config) to {today} (today in {config.org.timezone})"
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
     _check_export_dir(args, config)
     as_of = args.as_of or today_in(config.org.timezone)
-    print(f"stature run: as of {as_of}, warehouse {warehouse_of(args, config)}", flush=True)
-    started = time.time()
-    outcome = run_job(args, config, "nightly", as_of=as_of)
-    from dagster_project.summary import print_ingest_rejections, print_summary
+    _check_as_of(as_of, config)
+    warehouse = warehouse_of(args, config)
+    with holding_warehouse(warehouse, "stature run"):
+        print(f"stature run: as of {as_of}, warehouse {warehouse}", flush=True)
+        started = time.time()
+        outcome = run_job(args, config, "nightly", as_of=as_of)
+        from dagster_project.summary import print_ingest_rejections, print_summary
 
-    print_ingest_rejections(warehouse_of(args, config), since=started)
-    if outcome.materialized_key("published", "stature"):
-        print_summary(config, as_of=as_of)
-    else:
-        print("\nThis run did not publish: readers still see the previous copy, if any.")
-    return print_problems(outcome.problems)
+        print_ingest_rejections(warehouse, since=started)
+        if outcome.materialized_key("published", "stature"):
+            print_summary(config, as_of=as_of)
+        else:
+            print("\nThis run did not publish: readers still see the previous copy, if any.")
+        return print_problems(outcome.problems)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -186,19 +206,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.save_export and args.export_dir:
         raise UsageError("--save-export saves an API pull; it cannot be combined with --export-dir")
     _check_export_dir(args, config)
-    started = time.time()
-    outcome = run_job(args, config, "ingest", as_of=args.as_of)
-    from dagster_project.summary import print_ingest_counts, print_ingest_rejections
+    with holding_warehouse(warehouse_of(args, config), "stature ingest"):
+        started = time.time()
+        outcome = run_job(args, config, "ingest", as_of=args.as_of)
+        from dagster_project.summary import print_ingest_counts, print_ingest_rejections
 
-    print_ingest_counts(outcome.ingested)
-    print_ingest_rejections(warehouse_of(args, config), since=started)
-    return print_problems(outcome.problems)
+        print_ingest_counts(outcome.ingested)
+        print_ingest_rejections(warehouse_of(args, config), since=started)
+        return print_problems(outcome.problems)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
-    outcome = run_job(args, config, "publish")
-    return print_problems(outcome.problems)
+    with holding_warehouse(warehouse_of(args, config), "stature publish"):
+        outcome = run_job(args, config, "publish")
+        return print_problems(outcome.problems)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -212,15 +234,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_sample_org(args: argparse.Namespace) -> int:
     from ingestion.sample_org import generate_sample_org
 
-    summary = generate_sample_org(
-        Path(args.out),
-        seed=args.seed,
-        end=args.end,
-        days=args.days,
-        services=args.services,
-        teams=args.teams,
-        ndjson=args.ndjson,
-    )
+    try:
+        summary = generate_sample_org(
+            Path(args.out),
+            seed=args.seed,
+            end=args.end,
+            days=args.days,
+            services=args.services,
+            teams=args.teams,
+            ndjson=args.ndjson,
+        )
+    except ValueError as exc:  # the generator's limits (at least 12 services, 4 teams, ...)
+        raise UsageError(f"sample-org: {exc}") from None
     records = summary["records"]
     print(
         f"sample org written to {args.out}: {summary['services']} services in "

@@ -17,10 +17,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     report = subparsers.add_parser(
         "report",
         parents=[common],
-        help="write the HTML report, services/<id>.json and teams/<id>.md from the published copy",
+        help="write the HTML report, services/<name>.json and teams/<name>.md (index.json maps ids) from the published copy",
         description=(
             "Write report/index.html (a self-contained page: opens offline), "
-            "services/<service_id>.json and teams/<team_id>.md from the published copy."
+            "services/<name>.json and teams/<name>.md from the published copy (each folder's "
+            "index.json maps ids to file names)."
         ),
     )
     report.add_argument(

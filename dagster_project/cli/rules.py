@@ -21,6 +21,7 @@ from dagster_project.cli.options import (
     add_common_options,
     add_rules_dir,
     date_arg,
+    holding_warehouse,
     load_cli_config,
     rules_dir_of,
     warehouse_of,
@@ -416,7 +417,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 @_guard
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Evaluate and store rules for every date of a range, with progress."""
-    from dagster_project.rules.engine import date_range, evaluate_dates
+    from dagster_project.rules.engine import date_range
     from dagster_project.rules.loader import load_rules, select_rule
 
     config, rules_dir, warehouse = _setup(args)
@@ -430,6 +431,13 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
         )
+    with holding_warehouse(warehouse, "stature rules backfill"):
+        return _backfill(args, config, rules_dir, warehouse, dates)
+
+
+def _backfill(args, config, rules_dir: Path, warehouse: Path, dates) -> int:
+    from dagster_project.rules.engine import evaluate_dates
+
     started = time.monotonic()
     print(
         f"backfill {len(dates)} dates ({dates[0]} .. {dates[-1]}, every {args.every}) into {warehouse}",
@@ -469,13 +477,14 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     _, rules_dir, warehouse = _setup(args)
     if not warehouse.exists():
         raise UsageError(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
-    outcomes = regrade(
-        warehouse=warehouse,
-        rules_dir=rules_dir,
-        only=args.rules or None,
-        start=args.start,
-        end=args.end,
-    )
+    with holding_warehouse(warehouse, "stature rules regrade"):
+        outcomes = regrade(
+            warehouse=warehouse,
+            rules_dir=rules_dir,
+            only=args.rules or None,
+            start=args.start,
+            end=args.end,
+        )
     blocked = 0
     for o in outcomes:
         print(o)

@@ -19,6 +19,7 @@ from pathlib import Path
 from dagster_project.cli.options import (
     add_rules_dir,
     date_arg,
+    holding_warehouse,
     load_cli_config,
     rules_dir_of,
     warehouse_of,
@@ -62,8 +63,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from dagster_project.maturity.snapshot import SnapshotError, Snapshots, latest_results_date
-
     config = load_cli_config(args)
     warehouse = warehouse_of(args, config)
     rules_dir = rules_dir_of(args, config)
@@ -71,6 +70,13 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         return _usage("--reason goes with --recompute QUARTER")
     if not warehouse.exists():
         return _usage(f"{warehouse}: warehouse not found; run `stature run` first")
+    with holding_warehouse(warehouse, "stature snapshot"):
+        return _snapshot(args, config, warehouse, rules_dir)
+
+
+def _snapshot(args: argparse.Namespace, config, warehouse: Path, rules_dir: Path) -> int:
+    from dagster_project.maturity.snapshot import SnapshotError, Snapshots, latest_results_date
+
     snapshots = Snapshots(config, warehouse, rules_dir, run_id=f"snapshot-{uuid.uuid4()}")
     today = today_in(config.org.timezone)
     try:

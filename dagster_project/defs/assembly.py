@@ -9,12 +9,14 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.config import load_config
+from dagster_project.defs.continuation import build_continuation_sensor
 from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
 from dagster_project.defs.ingestion import build_ingestion_assets
-from dagster_project.defs.jobs import build_jobs, build_nightly_schedule
+from dagster_project.defs.jobs import NIGHTLY, build_jobs, build_nightly_schedule
 from dagster_project.defs.maturity import (
     BSC_TARGETS_KEY,
     SNAPSHOTS_KEY,
+    STRATEGY_MAP_KEY,
     build_maturity_assets,
     build_maturity_jobs,
     build_maturity_schedules,
@@ -23,7 +25,7 @@ from dagster_project.defs.maturity import (
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
-from dagster_project.defs.rules import build_rule_assets
+from dagster_project.defs.rules import build_rule_assets, daily_partitions
 
 
 def build_definitions(
@@ -48,18 +50,25 @@ def build_definitions(
     rules_path = stature.rules_path(config)
 
     ingestion = build_ingestion_assets()
-    rules = build_rule_assets(rules_path)
-    maturity = build_maturity_assets(rules_path)
+    days = daily_partitions(config)
+    rules = build_rule_assets(rules_path, days)
+    maturity = build_maturity_assets(rules_path, days)
     dbt_models, dbt_reporting = build_dbt_assets(_scorecard_sources(rules))
     upstream = [*ingestion, dbt_models, *rules, *maturity, dbt_reporting]
     quarterly = build_quarterly_maturity_assets(config)
-    upstream_keys = [key for a in upstream for key in a.keys]
+    # What publish copies: every asset that writes the warehouse (the strategy map is drawn
+    # into the published folder after publish, so it is not one of them).
+    upstream_keys = [key for a in upstream for key in a.keys if key != STRATEGY_MAP_KEY]
     publish = build_publish_asset(upstream_keys)
 
+    jobs = build_jobs()
+    nightly = next(job for job in jobs if job.name == NIGHTLY)
+    built_first = [key for a in [*ingestion, dbt_models] for key in a.keys]
     return dg.Definitions(
         assets=[*upstream, publish, build_report_asset(), *quarterly],
-        jobs=[*build_jobs(), *build_maturity_jobs(config)],
+        jobs=[*jobs, *build_maturity_jobs(config)],
         schedules=[build_nightly_schedule(config), *build_maturity_schedules(config)],
+        sensors=[build_continuation_sensor(nightly, built_first)],
         resources={"stature": stature, "dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )

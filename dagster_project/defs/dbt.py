@@ -11,6 +11,12 @@ ingestion assets link upstream and the rule assets downstream by the same names.
 reporting models' sources (`scorecards.*`, written in Python) are mapped onto the assets that
 write them (`source_deps`). The org's settings reach dbt as `--vars` from stature.yml, with
 the run's as-of date for the reporting step; the warehouse path as STATURE_WAREHOUSE.
+
+The nightly builds models and data tests only: unit tests assume the default vars and run in
+`make test`. A model or test that fails does not fail the step: dbt skips what depends on
+it, the step yields the models that were built (Dagster then skips only the assets reading
+the others), records every node's result in `ops.dbt_results` (build_status) and logs the
+failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies with the run.
 """
 
 # No `from __future__ import annotations` here: Dagster checks the type object of the
@@ -28,7 +34,9 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project import build_status
 from dagster_project.config import StatureConfig
+from dagster_project.dbt_child import PARENT_ENV
 from dagster_project.defs.resources import StatureResource, run_as_of
 from dagster_project.warehouse import connect
 
@@ -36,6 +44,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt_project"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# dbt killed with the run that started it (dagster_project/dbt_child.py); plain dbt if the
+# launcher is not installed (an environment set up before it existed: `make setup`).
+DBT_GUARDED = Path(sys.executable).with_name("stature-dbt")
 KEEP_RUN_TARGETS = 3
 REPORTING_TAG = "reporting"
 
@@ -87,10 +98,18 @@ class StatureTranslator(DagsterDbtTranslator):
         unique = list({d.asset_key: d for d in deps}.values())
         return spec.replace_attributes(deps=unique)
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """Tests as non-blocking checks: dbt itself skips what a failing test guards, and the
+        rules read ops.dbt_results. A blocking check would fail the whole dbt step, and
+        Dagster would then abandon every asset after it, the unrelated ones included."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(blocking=False) if spec is not None else None
+
 
 def dbt_resource() -> DbtCliResource:
+    executable = DBT_GUARDED if DBT_GUARDED.exists() else DBT_EXECUTABLE
     return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(DBT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+        project_dir=dbt_project, profiles_dir=str(DBT_DIR), dbt_executable=str(executable)
     )
 
 
@@ -103,6 +122,43 @@ def _prune_run_targets() -> None:
     )
     for old in runs[:-KEEP_RUN_TARGETS]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _report_build(
+    context: AssetExecutionContext,
+    invocation,
+    warehouse: Path,
+    translator: DagsterDbtTranslator,
+):
+    """Record what dbt did to every node; an observation (never a materialization) on each
+    model that failed or was skipped, with the reason. A build that did not run at all (a
+    project that does not parse, a warehouse that cannot be opened) fails the step."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:
+        run_results = None
+    if not run_results or not run_results.get("results"):
+        error = invocation.get_error()
+        raise dg.Failure(
+            description=f"dbt build did not run: {error or 'no results (see the step log)'}"
+        )
+    results = build_status.read_results(run_results, invocation.manifest)
+    build_status.record(warehouse, results, run_id=context.run.run_id)
+    for result in results:
+        if result.resource_type not in build_status.BUILT or result.status == "success":
+            continue
+        node = invocation.manifest["nodes"].get(result.unique_id)
+        if node is None:
+            continue
+        reason = result.message if result.status == "error" else result.cause
+        yield dg.AssetObservation(
+            asset_key=translator.get_asset_key(node),
+            metadata={"dbt_status": result.status, "reason": reason or ""},
+        )
+    for line in build_status.problems(results):
+        context.log.error(line)
+    for line in build_status.set_aside(warehouse, results):
+        context.log.warning(line)
 
 
 def reporting_vars(config: StatureConfig, as_of: Any) -> dict[str, Any]:
@@ -132,6 +188,26 @@ def ensure_scorecard_sources(warehouse: Path) -> None:
             ensure(con)
 
 
+def _build(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Path,
+    dbt_vars: Mapping[str, Any],
+    translator: DagsterDbtTranslator,
+):
+    """One nightly `dbt build` of the step's selection: models and data tests, never unit
+    tests; a failing node blocks only what depends on it (see the module's docstring)."""
+    # dbt runs as a child process: the warehouse path reaches its profile through the env,
+    # and the run's PID marks it as this run's child.
+    os.environ["STATURE_WAREHOUSE"] = str(warehouse)
+    os.environ[PARENT_ENV] = str(os.getpid())
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    yield from _report_build(context, invocation, warehouse, translator)
+    _prune_run_targets()
+
+
 def build_dbt_assets(
     source_deps: Mapping[str, Sequence[dg.AssetKey]] | None = None,
 ) -> list[dg.AssetsDefinition]:
@@ -149,11 +225,8 @@ def build_dbt_assets(
     )
     def _dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, stature: StatureResource):
         config = stature.load()
-        # dbt runs as a child process: the warehouse path reaches its profile through the env.
-        os.environ["STATURE_WAREHOUSE"] = str(stature.warehouse_path(config))
-        args = ["build", "--vars", json.dumps(config.dbt_vars())]
-        yield from dbt.cli(args, context=context).stream()
-        _prune_run_targets()
+        warehouse = stature.warehouse_path(config)
+        yield from _build(context, dbt, warehouse, config.dbt_vars(), translator)
 
     @dbt_assets(
         manifest=manifest,
@@ -167,10 +240,8 @@ def build_dbt_assets(
     ):
         config = stature.load()
         warehouse = stature.warehouse_path(config)
-        os.environ["STATURE_WAREHOUSE"] = str(warehouse)
         ensure_scorecard_sources(warehouse)
-        args = ["build", "--vars", json.dumps(reporting_vars(config, run_as_of(context, config)))]
-        yield from dbt.cli(args, context=context).stream()
-        _prune_run_targets()
+        dbt_vars = reporting_vars(config, run_as_of(context, config))
+        yield from _build(context, dbt, warehouse, dbt_vars, translator)
 
     return [_dbt_models, _dbt_reporting]

@@ -9,7 +9,8 @@ In the nightly job (daily partitions, the key is the as_of; after every rule ass
     scorecards/bsc_targets          the balanced-scorecard measures' target history and the
                                     warnings about the scorecard's shape (the grading is the
                                     dbt model scorecards/balanced_scorecard, after it)
-    published/strategy_map          draw the strategy map into the published folder
+    published/strategy_map          draw the strategy map into the published folder (after
+                                    publish: nothing there changes unless a run publishes)
 
 Outside it, one partition per fiscal quarter (group `maturity_quarterly`, which the nightly
 job must leave out: a job cannot mix two partitions definitions):
@@ -40,11 +41,11 @@ SNAPSHOTS_KEY = dg.AssetKey(["scorecards", "maturity_snapshots"])
 BSC_KEY = dg.AssetKey(["scorecards", "balanced_scorecard"])  # the dbt model
 BSC_TARGETS_KEY = dg.AssetKey(["scorecards", "bsc_targets"])
 STRATEGY_MAP_KEY = dg.AssetKey(["published", "strategy_map"])
+PUBLISHED_KEY = dg.AssetKey(["published", "stature"])
 QUARTER_KEY = dg.AssetKey(["scorecards", "maturity_quarter"])
 QUARTERLY_JOB = "maturity_quarterly"
 CLOSE_SCHEDULE = "maturity_quarter_close"
 CLOSE_AT = (4, 30)  # hour, minute in org.timezone: after the 02:00 nightly
-PARTITIONS_FROM = dt.date(2024, 1, 1)  # the daily rule partitions start here too
 
 _MARTS_READ = ("dim_services", "dim_service_teams", "dim_teams", "dora_metrics")
 
@@ -76,16 +77,18 @@ def _level_table(warehouse: Path, quarter: str | None) -> str:
     return "\n".join(lines)
 
 
-def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
+def build_maturity_assets(
+    rules_dir: Path, partitions_def: dg.PartitionsDefinition = RULES_PARTITIONS
+) -> list[dg.AssetsDefinition]:
     """The nightly's maturity assets: snapshots, the balanced scorecard's targets, the strategy
-    map."""
+    map; the first two partitioned like the rules (by day, the as_of)."""
     rule_keys, measure_keys = _rule_keys(Path(rules_dir))
     marts = [dg.AssetKey(["marts", t]) for t in _MARTS_READ]
 
     @dg.asset(
         key=SNAPSHOTS_KEY,
         deps=[*rule_keys, *marts],
-        partitions_def=RULES_PARTITIONS,
+        partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"duckdb"},
         description=(
@@ -164,12 +167,15 @@ def build_maturity_assets(rules_dir: Path) -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=STRATEGY_MAP_KEY,
+        # Drawn into the published folder, so only once this run has published: nothing
+        # there changes unless the run publishes.
+        deps=[PUBLISHED_KEY],
         group_name="publish",
         kinds={"svg", "png"},
         description=(
             "The strategy map (balanced_scorecard.strategy_map in stature.yml: cause -> effect "
             "between objectives, placed in their perspectives) drawn as strategy_map.svg and "
-            "strategy_map.png in the published folder, for the report."
+            "strategy_map.png in the published folder, after publish, for the report."
         ),
     )
     def strategy_map(
@@ -201,7 +207,7 @@ def quarterly_partitions(config: StatureConfig) -> dg.TimeWindowPartitionsDefini
     """One partition per fiscal quarter in the org's time zone, keyed by its first day
     (`2026-01-01` is 2026-Q1 with the default fiscal year); the open quarter included."""
     months = ",".join(str(m) for m in quarter_start_months(config.org.fiscal_year_start_month))
-    first = quarter_of(PARTITIONS_FROM, config.org.fiscal_year_start_month)
+    first = quarter_of(config.history_start, config.org.fiscal_year_start_month)
     return dg.TimeWindowPartitionsDefinition(
         cron_schedule=f"0 0 1 {months} *",
         start=first.start.isoformat(),

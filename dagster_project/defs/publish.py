@@ -24,6 +24,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def published(context: AssetExecutionContext, stature: StatureResource):
         config = stature.load()
+        context.log.info(f"publishing to {config.published_path}")
         report = publish(
             stature.warehouse_path(config), config.published_path, run_id=context.run.run_id
         )

@@ -15,17 +15,19 @@ from dagster_project.report.outputs import write_outputs
 
 PUBLISHED = dg.AssetKey(["published", "stature"])
 REPORT = dg.AssetKey(["published", "report"])
+STRATEGY_MAP = dg.AssetKey(["published", "strategy_map"])  # drawn after publish, read by the report
 
 
 def build_report_asset() -> dg.AssetsDefinition:
     @dg.asset(
         key=REPORT,
-        deps=[PUBLISHED],
+        deps=[PUBLISHED, STRATEGY_MAP],
         group_name="publish",
         kinds={"html", "json"},
         description=(
-            "The static HTML report (report/index.html, self-contained), services/<id>.json and "
-            "teams/<id>.md under the published folder, written from the published copy."
+            "The static HTML report (report/index.html, self-contained), services/<name>.json and "
+            "teams/<name>.md (index.json maps ids to names) under the published folder, written "
+            "from the published copy."
         ),
     )
     def report(context: dg.AssetExecutionContext, stature: StatureResource):

@@ -1,17 +1,30 @@
 """The one Dagster resource every asset shares: where the config, warehouse and rules live,
-and the as-of date of the run."""
+and the as-of date of the run.
+
+It also holds the warehouse for the run (runlock: one run at a time per warehouse, from the
+CLI or the UI), tags the run with the warehouse and PID, and marks as failed the runs of
+that warehouse that a killed process left STARTED in Dagster's run storage.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import socket
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from dagster_project.config import StatureConfig, load_config
 from dagster_project.dates import today_in
+from dagster_project.runlock import run_lock
 
 AS_OF_TAG = "stature/as_of"
+WAREHOUSE_TAG = "stature/warehouse"
+PID_TAG = "stature/pid"
+HOST_TAG = "stature/host"
 
 
 class StatureResource(dg.ConfigurableResource):
@@ -23,6 +36,31 @@ class StatureResource(dg.ConfigurableResource):
     rules_dir: str | None = None
     save_export_dir: str | None = None
     full_refresh: bool = False
+
+    _held: contextlib.ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold the warehouse for the run (fails the run at once if another holds it)."""
+        warehouse = self.warehouse_path()
+        stack = contextlib.ExitStack()
+        stack.enter_context(run_lock(warehouse))
+        self._held = stack
+        run = context.run
+        if context.instance is not None and run is not None:
+            fail_orphaned_runs(context.instance, warehouse, run.run_id)
+            context.instance.add_run_tags(
+                run.run_id,
+                {
+                    WAREHOUSE_TAG: str(warehouse),
+                    PID_TAG: str(os.getpid()),
+                    HOST_TAG: socket.gethostname(),
+                },
+            )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def load(self) -> StatureConfig:
         return load_config(self.config_path)
@@ -57,3 +95,28 @@ def run_as_of(
     if tag:
         return dt.date.fromisoformat(tag)
     return today_in(config.org.timezone)
+
+
+def fail_orphaned_runs(instance: dg.DagsterInstance, warehouse: Path, run_id: str) -> list[str]:
+    """Mark failed the runs of `warehouse` still STARTED in run storage: the caller holds the
+    warehouse lock, so none of them is running; their process was killed."""
+    stuck = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+            tags={WAREHOUSE_TAG: str(warehouse)},
+        )
+    )
+    failed = []
+    for run in stuck:
+        if run.run_id == run_id:
+            continue
+        pid = run.tags.get(PID_TAG, "?")
+        instance.report_run_failed(
+            run,
+            message=(
+                f"the process running it (PID {pid}) ended without finishing the run "
+                "(killed); marked failed by the next run on this warehouse"
+            ),
+        )
+        failed.append(run.run_id)
+    return failed

@@ -1,17 +1,20 @@
 """Write the report and the portal files from the published copy.
 
     <out>/report/index.html        the static report (one self-contained file)
-    <out>/services/<service>.json  one document per service
-    <out>/teams/<team>.md          one summary per team
+    <out>/services/<name>.json     one document per service; services/index.json maps ids
+    <out>/teams/<name>.md          one summary per team; teams/index.json maps ids
+                                   (file names from ids: report/filenames.py)
 
 `<out>` is the published folder unless told otherwise. Each file is written beside its final
 name and renamed into place, so a browser or a portal never reads half a file; files of
-services and teams that no longer exist are removed.
+services and teams that no longer exist are removed, and so are temporary files a killed run
+left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -19,8 +22,9 @@ from pathlib import Path
 
 from dagster_project.config import StatureConfig
 from dagster_project.report.data import load_report_data, published_database
+from dagster_project.report.filenames import INDEX_FILE, file_stems
 from dagster_project.report.html import render_report
-from dagster_project.report.portal import file_stem, service_documents, service_json, team_markdown
+from dagster_project.report.portal import service_documents, service_json, team_markdown
 
 REPORT_FILE = Path("report") / "index.html"
 
@@ -51,15 +55,24 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _replace_folder_files(folder: Path, files: dict[str, str], suffix: str) -> list[Path]:
+def _replace_folder_files(folder: Path, texts: dict[str, str], suffix: str) -> list[Path]:
+    """Write one file per id (`texts`: id -> content) under names from file_stems, then the
+    index (id -> file name), then remove files no id maps to any more and temporary files
+    a killed run left."""
+    stems = file_stems(texts)
     written = []
-    for name, text in sorted(files.items()):
-        path = folder / f"{name}{suffix}"
-        write_atomic(path, text)
+    for entity_id in sorted(texts):
+        path = folder / f"{stems[entity_id]}{suffix}"
+        write_atomic(path, texts[entity_id])
         written.append(path)
-    keep = {p.name for p in written}
+    index = {entity_id: f"{stems[entity_id]}{suffix}" for entity_id in sorted(texts)}
+    write_atomic(
+        folder / INDEX_FILE,
+        json.dumps({"schema_version": 1, "files": index}, indent=2, ensure_ascii=False) + "\n",
+    )
+    keep = {p.name for p in written} | {INDEX_FILE}
     if folder.is_dir():
-        for stale in folder.glob(f"*{suffix}"):
+        for stale in [*folder.glob(f"*{suffix}"), *folder.glob(".*.tmp")]:
             if stale.name not in keep:
                 stale.unlink(missing_ok=True)
     return written
@@ -90,11 +103,13 @@ def write_outputs(
         sections={s.id: s.state for s in sections},
         missing=dict(data.missing),
     )
+    for leftover in outputs.report.parent.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
     write_atomic(outputs.report, page)
     documents = service_documents(data)
     outputs.services = _replace_folder_files(
         out_dir / "services",
-        {file_stem(sid): service_json(doc) for sid, doc in documents.items()},
+        {sid: service_json(doc) for sid, doc in documents.items()},
         ".json",
     )
     team_ids = sorted(
@@ -103,7 +118,7 @@ def write_outputs(
     )
     outputs.teams = _replace_folder_files(
         out_dir / "teams",
-        {file_stem(t): team_markdown(data, t, documents) for t in team_ids},
+        {t: team_markdown(data, t, documents) for t in team_ids},
         ".md",
     )
     return outputs

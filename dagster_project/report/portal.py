@@ -1,8 +1,12 @@
 """Results where teams work: one JSON document per service (for a developer portal such as
 Backstage to show) and one Markdown summary per team, from the published copy.
 
-    services/<service_id>.json   status of every standard, maturity level and blockers, DORA
-    teams/<team_id>.md           the team's services, what blocks them, red checks, DORA
+    services/<name>.json   status of every standard, maturity level and blockers, DORA
+    teams/<name>.md        the team's services, what blocks them, red checks, DORA
+
+(File names come from the ids: report/filenames.py; each folder's index.json maps them.)
+Every name in the Markdown (team, service, rule title) is escaped, so a name holding `|`,
+`<script>` or `[link](...)` reads as text and never breaks a table.
 """
 
 from __future__ import annotations
@@ -29,14 +33,6 @@ DORA_FIELDS = (
     "rework_rate",
 )
 RED = ("fail", "not_reported", "error")
-_SAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def file_stem(entity_id: str) -> str:
-    """A file name for an id: catalog ids are already safe; anything else is replaced, and
-    a leading dot never makes a hidden file."""
-    stem = _SAFE.sub("_", entity_id).lstrip(".")
-    return stem or "_"
 
 
 def _json_value(value: Any) -> Any:
@@ -160,13 +156,23 @@ def _md(text: Any) -> str:
 
 
 def _level_md(level: int | None, name: str | None) -> str:
-    return _md(name or "Unrated") if level is None else f"{level} {_md(name)}"
+    return md_name(name or "Unrated") if level is None else f"{level} {md_name(name)}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`\[\]<>&|])")
+
+
+def md_name(text: Any) -> str:
+    """A name (team, service, rule title) as Markdown text: the characters that make links,
+    code, HTML or table cells backslash-escaped, line breaks as spaces."""
+    plain = " ".join(str(text if text is not None else DASH).split())
+    return _MD_SPECIAL.sub(r"\\\1", plain)
 
 
 def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str, Any]]) -> str:
     name = data.team_name(team_id) or team_id
     services = [d for d in documents.values() if d["team_id"] == team_id]
-    lines = [f"# {name}: standards, maturity and DORA", ""]
+    lines = [f"# {md_name(name)}: standards, maturity and DORA", ""]
     lines.append(
         f"As of {data.as_of or 'no evaluation yet'}, from the Stature published copy. "
         f"{len(services)} service{'s' if len(services) != 1 else ''}."
@@ -183,14 +189,15 @@ def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str,
                 todo = "top of the ladder"
             elif m["blockers"]:
                 todo = "; ".join(
-                    f"{b['title']} ({STATUS_LABEL.get(b['status'], b['status'] or 'no result')})"
+                    f"{md_name(b['title'])} "
+                    f"({STATUS_LABEL.get(b['status'], _md(b['status'] or 'no result'))})"
                     for b in m["blockers"]
                 )
             else:
                 todo = "no enforced rule blocks it"
             lines.append(
-                f"| {_md(d['name'])} | {_level_md(m['level'], m['level_name'])} | "
-                f"{_md(m['next_level'])} {_md(m['next_level_name'] or '')} | {_md(todo)} |"
+                f"| {md_name(d['name'])} | {_level_md(m['level'], m['level_name'])} | "
+                f"{_md(m['next_level'])} {md_name(m['next_level_name'] or '')} | {_md(todo)} |"
             )
     else:
         lines.append("No maturity snapshot yet.")
@@ -207,7 +214,7 @@ def team_markdown(data: ReportData, team_id: str, documents: dict[str, dict[str,
             unit = f" {s['unit']}" if s.get("unit") else ""
             value = f"{fmt_number(s['value'])}{unit}" if s["value"] is not None else DASH
             lines.append(
-                f"| {_md(d['name'])} | {_md(s['title'])} | {_md(STATUS_LABEL[s['status']])} | "
+                f"| {md_name(d['name'])} | {md_name(s['title'])} | {_md(STATUS_LABEL[s['status']])} | "
                 f"{_md(value)} | {_md(s['threshold'])} |"
             )
     elif any(d["standards"] for d in services):

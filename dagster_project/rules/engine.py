@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from dagster_project.rules.validate import (
     CheckedRule,
     batch_query,
     entity_table,
+    tables_read,
     validate_rule,
 )
 
@@ -79,6 +80,8 @@ class RuleOutcome:
     errors: list[str] = field(default_factory=list)
     ignored_rows: int = 0
     seconds: float = 0.0
+    # Tables the rule reads that were not fresh this run: it was not run (not_reported).
+    not_fresh: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -305,9 +308,14 @@ def evaluate_ruleset(
     workers: int | None = None,
     state: RunState | None = None,
     batching: bool = True,
+    unavailable: Mapping[str, str] | None = None,
 ) -> tuple[EvaluationReport, pa.Table, pa.Table]:
     """Evaluate `rules` for `dates` in one sandbox; return the report, the narrow results
-    and the per-rule metadata (store.py joins them). Nothing is written."""
+    and the per-rule metadata (store.py joins them). Nothing is written.
+
+    `unavailable` maps tables (`marts.fct_changes`) that are not fresh (their build failed
+    this run) to the reason: a rule reading one is not run, and every entity it applies to
+    gets `not_reported` with that reason as its note, never the stale value."""
     if not dates:
         raise ValueError("no evaluation date given")
     started = time.monotonic()
@@ -348,7 +356,10 @@ def evaluate_ruleset(
             if key not in state.checked:
                 state.checked[key] = validate_rule(p.rule, catalog)
             p.checked = state.checked[key]
-            if not p.checked.ok:
+            stale = _stale_inputs(p, unavailable or {})
+            if stale:
+                pass  # not run: not_reported below, even if a failed table is missing
+            elif not p.checked.ok:
                 p.error = _problems_message(p.checked.problems)
             elif p.rule.rule_id in state.timed_out:
                 p.error = (
@@ -360,6 +371,10 @@ def evaluate_ruleset(
                 (p.idx, p.rule.rule_id, p.rule.entity, *grade.threshold_columns(thresholds))
             )
             _applicability(sandbox, con, p, catalog)
+            if stale:
+                if p.error is None:
+                    _not_fresh(con, p, stale, unavailable or {})
+                continue
             if p.error is None:
                 try:
                     with sandbox.time_limit(con):
@@ -391,6 +406,29 @@ def evaluate_ruleset(
     meta = pa.Table.from_pylist([_meta_row(p) for p in prepared], schema=META_SCHEMA)
     report.seconds = time.monotonic() - started
     return report, results, meta
+
+
+def _stale_inputs(p: _Prepared, unavailable: Mapping[str, str]) -> list[str]:
+    """The tables the rule reads whose last build failed (`marts.fct_changes`), also when
+    the table is not in the warehouse at all (a first build that failed)."""
+    if not unavailable:
+        return []
+    return [f"{s}.{t}" for s, t in tables_read(p.rule) if f"{s}.{t}" in unavailable]
+
+
+def _not_fresh(
+    con: duckdb.DuckDBPyConnection, p: _Prepared, stale: list[str], unavailable: Mapping[str, str]
+) -> None:
+    """A rule reading a table that is not fresh is not run: its applicable entities get
+    `not_reported` rows with the reason (the rule is not broken, so not `error`)."""
+    note = "; ".join(f"input {table} is not fresh: {unavailable[table]}" for table in stale)
+    p.outcome.not_fresh = stale
+    con.execute(
+        "insert into memory.main._out select a.rule_idx, d.as_of, a.entity_id, null, "
+        "'not_reported', ?, null from memory.main._app a, memory.main._dates d "
+        "where a.rule_idx = ? and a.applicable",
+        [note[:1000], p.idx],
+    )
 
 
 def _meta_row(p: _Prepared) -> dict:
@@ -597,9 +635,11 @@ def evaluate_dates(
     write: bool = True,
     workers: int | None = None,
     batching: bool = True,
+    unavailable: Mapping[str, str] | None = None,
 ) -> EvaluationReport:
     """Evaluate the rules of `rules_dir` (or those named in `only`) for every date and store
-    the results, a chunk of dates at a time. Draft rules are reported, not stored."""
+    the results, a chunk of dates at a time. Draft rules are reported, not stored.
+    `unavailable`: tables not fresh this run (see evaluate_ruleset)."""
     all_rules = load_rules(rules_dir)
     selected = [r for r in all_rules if select_rule(r, set(only))] if only else all_rules
     drafts = [r.rule_id for r in selected if r.header and r.header.rollout == "draft"]
@@ -626,6 +666,7 @@ def evaluate_dates(
             workers=workers,
             state=state,
             batching=batching,
+            unavailable=unavailable,
         )
         started = time.monotonic()
         if write:
@@ -664,8 +705,10 @@ def evaluate_rules(
     run_id: str,
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
+    unavailable: Mapping[str, str] | None = None,
 ) -> EvaluationReport:
-    """The nightly run's entry point: evaluate and store every rule for one date."""
+    """The nightly run's entry point: evaluate and store every rule for one date; rules
+    reading a table in `unavailable` report `not_reported` with the reason."""
     return evaluate_dates(
         config,
         warehouse=warehouse,
@@ -674,6 +717,7 @@ def evaluate_rules(
         run_id=run_id,
         only=only,
         progress=progress,
+        unavailable=unavailable,
     )
 
 

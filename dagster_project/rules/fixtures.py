@@ -21,13 +21,18 @@ cases:
 ```
 
 Each case runs in a scratch DuckDB file through the same sandbox, validation and grading as
-the nightly run.
+the nightly run. A fixture comes in a pull request like the rule, so it gets the same fence:
+table names (`marts.x` / `scorecards.x`), column names and pinned types are checked before
+anything runs (a problem names the file and line), every identifier is quoted, and the
+scratch tables are built on a connection with external access off and configuration locked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +47,15 @@ from dagster_project.rules.loader import RuleFile, key_lines, pydantic_problems
 from dagster_project.rules.model import ALLOWED_SCHEMAS, STATUSES, Problem
 
 Status = Literal["pass", "warn", "fail", "not_applicable", "not_reported", "exempt", "error"]
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# Column types a fixture may pin: DuckDB's scalar types, optionally as a list (`varchar[]`).
+COLUMN_TYPE = re.compile(
+    r"(boolean|bool|tinyint|smallint|integer|int|bigint|hugeint|double|float|real|"
+    r"(decimal|numeric)\(\d{1,2}, ?\d{1,2}\)|decimal|numeric|varchar|text|string|date|time|"
+    r"timestamp|timestamptz|timestamp with time zone|interval|uuid|json)(\[\])?",
+    re.IGNORECASE,
+)
 
 
 class _Strict(BaseModel):
@@ -112,19 +126,10 @@ def load_fixture(path: Path) -> tuple[FixtureFile | None, list[Problem]]:
     except ValidationError as exc:
         return None, pydantic_problems(exc, path, key_lines(text, 1), 1)
     problems = []
+    lines = key_lines(text, 1)
     for i, case in enumerate(fixture.cases):
-        for table in case.given:
-            schema, _, name = table.partition(".")
-            if not name or schema not in ALLOWED_SCHEMAS:
-                line = key_lines(text, 1).get(("cases", str(i), "given", table))
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        None,
-                        f"table '{table}': name it schema.table, schema one of {', '.join(ALLOWED_SCHEMAS)}",
-                    )
-                )
+        for table, spec in case.given.items():
+            problems += _table_problems(path, lines, i, table, spec)
         if case.as_of is None and fixture.as_of is None:
             problems.append(
                 Problem(
@@ -135,6 +140,66 @@ def load_fixture(path: Path) -> tuple[FixtureFile | None, list[Problem]]:
                 )
             )
     return (None if problems else fixture), problems
+
+
+def _table_problems(
+    path: Path, lines: dict[tuple[str, ...], int], case: int, table: str, spec: Any
+) -> list[Problem]:
+    """A fixture table must be `<allowed schema>.<identifier>`, its columns identifiers and
+    its pinned types DuckDB types: they become SQL, so nothing else gets through."""
+    where = ("cases", str(case), "given", table)
+    schema, _, name = table.partition(".")
+    if schema not in ALLOWED_SCHEMAS or not IDENTIFIER.fullmatch(name):
+        return [
+            Problem(
+                path,
+                lines.get(where),
+                None,
+                f"table {table!r}: name it schema.table, schema one of "
+                f"{', '.join(ALLOWED_SCHEMAS)}, table letters, digits and _",
+            )
+        ]
+    problems = []
+    pinned = spec.columns if isinstance(spec, TableRows) else {}
+    rows = spec.rows if isinstance(spec, TableRows) else spec
+    prefix = (*where, "rows") if isinstance(spec, TableRows) else where
+    for column, kind in pinned.items():
+        line = lines.get((*where, "columns", column))
+        if not IDENTIFIER.fullmatch(column):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    None,
+                    f"{table}: column {column!r}: not a name (letters, digits and _)",
+                )
+            )
+        elif not COLUMN_TYPE.fullmatch(kind.strip()):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    None,
+                    f"{table}.{column}: type {kind!r} is not a DuckDB type (e.g. bigint, double, varchar, date, timestamptz, varchar[])",
+                )
+            )
+    for r, row in enumerate(rows):
+        for column in row:
+            if not IDENTIFIER.fullmatch(str(column)):
+                line = lines.get((*prefix, str(r), str(column)))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        None,
+                        f"{table}: column {column!r}: not a name (letters, digits and _)",
+                    )
+                )
+    return problems
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_type(values: list[Any]) -> str:
@@ -164,14 +229,38 @@ def _normalize(value: Any) -> Any:
     return value
 
 
-def build_scratch(path: Path, given: dict[str, list[dict[str, Any]] | TableRows]) -> None:
-    """A warehouse file holding exactly the fixture's tables."""
+def _locked_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the scratch file that can read and write no other file: the same
+    fence as the rule sandbox (external access off, then the configuration locked)."""
     con = duckdb.connect(str(path))
     try:
         con.execute("SET TimeZone = 'UTC'")
+        for setting in (
+            "python_enable_replacements",
+            "autoinstall_known_extensions",
+            "autoload_known_extensions",
+        ):
+            with contextlib.suppress(duckdb.Error):  # not every build has every setting
+                con.execute(f"SET {setting} = false")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def build_scratch(path: Path, given: dict[str, list[dict[str, Any]] | TableRows]) -> None:
+    """A warehouse file holding exactly the fixture's tables (names checked by load_fixture,
+    and quoted here all the same)."""
+    con = _locked_connection(path)
+    try:
         for schema in ALLOWED_SCHEMAS:
-            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create schema if not exists {_quote(schema)}")
         for table, spec in given.items():
+            schema, _, name = table.partition(".")
+            if schema not in ALLOWED_SCHEMAS or not IDENTIFIER.fullmatch(name):
+                raise ValueError(f"table {table!r}: not an allowed schema.table name")
             rows = spec.rows if isinstance(spec, TableRows) else spec
             pinned = spec.columns if isinstance(spec, TableRows) else {}
             columns = list(dict.fromkeys([*pinned, *(k for row in rows for k in row)]))
@@ -179,11 +268,17 @@ def build_scratch(path: Path, given: dict[str, list[dict[str, Any]] | TableRows]
                 raise ValueError(
                     f"table '{table}' has no columns: give rows, or columns: {{name: type}}"
                 )
+            bad = [c for c in columns if not IDENTIFIER.fullmatch(str(c))]
+            bad += [t for t in pinned.values() if not COLUMN_TYPE.fullmatch(t.strip())]
+            if bad:
+                raise ValueError(f"table {table!r}: not a column name or type: {bad[0]!r}")
             types = {c: pinned.get(c) or _sql_type([row.get(c) for row in rows]) for c in columns}
-            con.execute(f"create table {table} ({', '.join(f'{c} {types[c]}' for c in columns)})")
+            qualified = f"{_quote(schema)}.{_quote(name)}"
+            column_sql = ", ".join(f"{_quote(c)} {types[c].strip()}" for c in columns)
+            con.execute(f"create table {qualified} ({column_sql})")
             if rows:
                 con.executemany(
-                    f"insert into {table} values ({', '.join('?' for _ in columns)})",
+                    f"insert into {qualified} values ({', '.join('?' for _ in columns)})",
                     [[_normalize(row.get(c)) for c in columns] for row in rows],
                 )
     finally:

@@ -21,9 +21,69 @@
 {%- endmacro %}
 
 
-{#- An ISO-8601 timestamp at a JSONPath as a UTC timestamp with time zone. -#}
+{#- A cast that never fails on a value: NULL where the value does not convert. Staging casts
+    every raw value this way, so one bad value (`"merged_at": "yesterday"`) never stops the
+    build; `invalid_fields` below names what was set aside. -#}
+{% macro try_cast(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast', 'stature')(expression, type)) }}
+{%- endmacro %}
+{% macro default__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+{% macro spark__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
+
+{#- try_cast, and note the field in `fields` (a list the model passes to invalid_fields at
+    the end): `{{ stature.checked_cast(casts, 'merged_at', 'pull.merged_at', 'timestamptz') }}`.
+    Declaring each cast once keeps the check and the cast from drifting apart. -#}
+{% macro checked_cast(fields, name, expression, type) -%}
+    {%- set invalid -%}
+        ({{ expression }}) is not null and {{ stature.try_cast(expression, type) }} is null
+    {%- endset -%}
+    {%- do fields.append([name, invalid]) -%}
+    {{ stature.try_cast(expression, type) }}
+{%- endmacro %}
+
+
+{#- Note a field in `fields` that is invalid when `invalid_condition` holds (a format a cast
+    cannot check, such as a list of `team@date` entries). Renders nothing. -#}
+{% macro checked_condition(fields, name, invalid_condition) -%}
+    {%- do fields.append([name, invalid_condition]) -%}
+{%- endmacro %}
+
+
+{#- The names of the fields whose raw value was present but did not convert (a list of text,
+    empty when all converted): `fields` as collected by checked_cast / checked_condition. -#}
+{% macro invalid_fields(fields) -%}
+    {{ return(adapter.dispatch('invalid_fields', 'stature')(fields)) }}
+{%- endmacro %}
+{% macro _invalid_field_items(fields) -%}
+    {%- for name, invalid in fields -%}
+        case when {{ invalid }} then {{ stature.sql_string(name) }} end{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+{% macro default__invalid_fields(fields) -%}
+    {%- if fields -%}
+        list_filter([{{ stature._invalid_field_items(fields) }}], lambda field: field is not null)
+    {%- else -%}
+        {{ stature.empty_text_list() }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro spark__invalid_fields(fields) -%}
+    {%- if fields -%}
+        filter(array({{ stature._invalid_field_items(fields) }}), field -> field is not null)
+    {%- else -%}
+        {{ stature.empty_text_list() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- An ISO-8601 timestamp at a JSONPath as a UTC timestamp with time zone (NULL when it is
+    not one). -#}
 {% macro json_timestamp(column, path) -%}
-    cast({{ stature.json_text(column, path) }} as {{ stature.type_timestamptz() }})
+    {{ stature.try_cast(stature.json_text(column, path), stature.type_timestamptz()) }}
 {%- endmacro %}
 
 
@@ -250,10 +310,10 @@
     {{ return(adapter.dispatch('from_epoch_ms', 'stature')(expression)) }}
 {%- endmacro %}
 {% macro default__from_epoch_ms(expression) -%}
-    make_timestamptz(cast({{ expression }} as bigint) * 1000)
+    make_timestamptz(try_cast(try_cast({{ expression }} as double) * 1000 as bigint))
 {%- endmacro %}
 {% macro spark__from_epoch_ms(expression) -%}
-    timestamp_millis(cast({{ expression }} as bigint))
+    timestamp_millis(try_cast({{ expression }} as bigint))
 {%- endmacro %}
 
 
@@ -298,10 +358,16 @@
 
 
 {#- The anchored regular expression of a path glob: `**` any path, `*` and `?` within one
-    directory level; a glob without wildcards also matches everything below it. -#}
+    directory level; a glob without wildcards also matches everything below it. Every other
+    character is literal (`services/c++/**`, `docs/[draft]` are paths, not broken regexes). -#}
 {% macro glob_to_regex(glob_expression) -%}
-    '^' || replace(replace(replace(replace(replace(
-        {{ glob_expression }}, '.', '\.'), '**', chr(1)), '*', '[^/]*'), '?', '[^/]'), chr(1), '.*')
+    {%- set glob = namespace(escaped=glob_expression) -%}
+    {%- for char in ['\\', '.', '+', '(', ')', '[', ']', '{', '}', '|', '^', '$'] -%}
+        {%- set glob.escaped = 'replace(' ~ glob.escaped ~ ', ' ~ stature.sql_string(char) ~ ', '
+            ~ stature.sql_string('\\' ~ char) ~ ')' -%}
+    {%- endfor -%}
+    '^' || replace(replace(replace(replace(
+        {{ glob.escaped }}, '**', chr(1)), '*', '[^/]*'), '?', '[^/]'), chr(1), '.*')
     || case when {{ glob_expression }} like '%*%' or {{ glob_expression }} like '%?%' then '$' else '(/.*)?$' end
 {%- endmacro %}
 

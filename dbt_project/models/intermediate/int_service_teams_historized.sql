@@ -25,22 +25,40 @@ parsed as (
         regexp_replace(
             trim(split_part(owner_entry, '@', 1)), '^([a-zA-Z]+:)?([^/]+/)?', ''
         ) as team_id,
-        cast(trim(split_part(owner_entry, '@', 2)) as date) as recorded_from
+        {{ stature.try_cast("trim(split_part(owner_entry, '@', 2))", 'date') }} as recorded_from
     from history_entries
     where owner_entry <> ''
 ),
 
-without_history as (
+-- An entry without a valid date is left out (staging names it in invalid_fields); a service
+-- left without any valid entry falls back to its catalog owner.
+valid_entries as (
     select
         service_id,
-        owner_team_id as team_id,
+        team_id,
+        recorded_from
+    from parsed
+    where recorded_from is not null
+),
+
+services_with_history as (
+    select distinct service_id
+    from valid_entries
+),
+
+without_history as (
+    select
+        components.service_id,
+        components.owner_team_id as team_id,
         cast(null as date) as recorded_from
     from components
-    where owner_history is null and owner_team_id is not null
+    left join services_with_history
+        on components.service_id = services_with_history.service_id
+    where services_with_history.service_id is null and components.owner_team_id is not null
 ),
 
 entries as (
-    select * from parsed
+    select * from valid_entries
     union all
     select * from without_history
 ),

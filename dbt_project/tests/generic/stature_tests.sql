@@ -43,3 +43,13 @@
     from {{ model }}
     where not ({{ expression }})
 {% endtest %}
+
+
+{#- Rows of a staging model whose raw values were present but did not convert: they are NULL
+    in the model and named in `invalid_fields` (column_name). Run with warn severity: the row
+    still flows, and the run reports what it set aside. -#}
+{% test no_values_set_aside(model, column_name) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ stature.list_size(column_name) }} > 0
+{% endtest %}

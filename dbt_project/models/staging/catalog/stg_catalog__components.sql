@@ -1,5 +1,8 @@
 -- One row per catalog Component (a service): its spec and the annotations Stature reads
 -- (docs/conventions.md). Entity references lose their `kind:` prefix and namespace.
+-- Annotations are free text: a value that does not convert (an SLO of "high") is NULL and
+-- named in invalid_fields, never an error.
+{%- set casts = [] %}
 with components as (
     select
         namespace,
@@ -33,9 +36,20 @@ select
     {{ stature.json_annotation('payload', 'stature.dev/runbook') }} as runbook_url,
     {{ stature.json_annotation('payload', 'stature.dev/alerts') }} as alerts_url,
     {{ stature.json_annotation('payload', 'stature.dev/endpoints') }} as endpoints,
-    cast(
-        replace({{ stature.json_annotation('payload', 'stature.dev/slo') }}, '%', '') as double
-    ) as slo_target,
+    {{ stature.checked_cast(
+        casts, 'slo_target',
+        "replace(" ~ stature.json_annotation('payload', 'stature.dev/slo') ~ ", '%', '')",
+        'double'
+    ) }} as slo_target,
     {{ stature.json_annotation('payload', 'stature.dev/owner-history') }} as owner_history,
-    source_file
+    {{- stature.checked_condition(
+        casts, 'owner_history',
+        stature.json_annotation('payload', 'stature.dev/owner-history')
+        ~ ' is not null and not ' ~ stature.regex_matches(
+            stature.json_annotation('payload', 'stature.dev/owner-history'),
+            '^\\s*([^@,]+@\\s*\\d{4}-\\d{2}-\\d{2})?\\s*(,\\s*([^@,]+@\\s*\\d{4}-\\d{2}-\\d{2})?\\s*)*$'
+        )
+    ) }}
+    source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from components

@@ -1,4 +1,6 @@
 -- One row per commit of a repo's default branch (repo, sha), with its parents.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with unpacked as (
     select
         repo,
@@ -24,11 +26,16 @@ select
     unpacked.main_commit.commit.author.name as author_name,
     unpacked.main_commit.commit.author.email as author_email,
     unpacked.main_commit.author.login as author_login,
-    cast(unpacked.main_commit.commit.author.date as {{ stature.type_timestamptz() }}) as authored_at,
-    cast(unpacked.main_commit.commit.committer.date as {{ stature.type_timestamptz() }}) as committed_at,
+    {{ stature.checked_cast(
+        casts, 'authored_at', 'unpacked.main_commit.commit.author.date', ts
+    ) }} as authored_at,
+    {{ stature.checked_cast(
+        casts, 'committed_at', 'unpacked.main_commit.commit.committer.date', ts
+    ) }} as committed_at,
     unpacked.main_commit.commit.message,
     {{ stature.list_at('unpacked.parent_shas', 1) }} as first_parent_sha,
     unpacked.changed_files,
     unpacked.parent_shas,
-    unpacked.source_file
+    unpacked.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,6 @@
 -- One row per status of a deployment (repo, deployment_id, status_id).
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with unpacked as (
     select
         repo,
@@ -14,12 +16,19 @@ with unpacked as (
 
 select
     unpacked.repo,
-    cast(unpacked.deployment_id as bigint) as deployment_id,
-    cast(unpacked.status_id as bigint) as status_id,
+    {{ stature.checked_cast(
+        casts, 'deployment_id', 'unpacked.deployment_id', 'bigint'
+    ) }} as deployment_id,
+    {{ stature.checked_cast(casts, 'status_id', 'unpacked.status_id', 'bigint') }} as status_id,
     lower(unpacked.deployment_status.state) as state,
     unpacked.deployment_status.environment,
     unpacked.deployment_status.description,
-    cast(unpacked.deployment_status.created_at as {{ stature.type_timestamptz() }}) as created_at,
-    cast(unpacked.deployment_status.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    unpacked.source_file
+    {{ stature.checked_cast(
+        casts, 'created_at', 'unpacked.deployment_status.created_at', ts
+    ) }} as created_at,
+    {{ stature.checked_cast(
+        casts, 'updated_at', 'unpacked.deployment_status.updated_at', ts
+    ) }} as updated_at,
+    unpacked.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,6 @@
 -- One row per deployment (repo, deployment_id): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         repo,
@@ -44,7 +46,9 @@ newest as (
 
 select
     newest.repo,
-    cast(newest.deployment_id as bigint) as deployment_id,
+    {{ stature.checked_cast(
+        casts, 'deployment_id', 'newest.deployment_id', 'bigint'
+    ) }} as deployment_id,
     newest.deployment.sha,
     newest.deployment.ref,
     newest.deployment.task,
@@ -53,8 +57,13 @@ select
     newest.deployment.description,
     newest.deployment.creator.login as creator_login,
     newest.deployment.payload.service as payload_service,
-    cast(newest.deployment.production_environment as boolean) as is_production_environment,
-    cast(newest.deployment.created_at as {{ stature.type_timestamptz() }}) as created_at,
-    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    newest.source_file
+    {{ stature.checked_cast(
+        casts, 'is_production_environment', 'newest.deployment.production_environment', 'boolean'
+    ) }} as is_production_environment,
+    {{ stature.checked_cast(
+        casts, 'created_at', 'newest.deployment.created_at', ts
+    ) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
+    newest.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

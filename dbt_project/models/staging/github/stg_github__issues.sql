@@ -1,5 +1,7 @@
 -- One row per issue (repo, issue_number): the newest version landed. Pull requests, which the
 -- issues endpoint also returns, are flagged so no reader mistakes them for issues.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         repo,
@@ -46,8 +48,8 @@ newest as (
 
 select
     newest.repo,
-    cast(newest.number as bigint) as issue_number,
-    cast(newest.issue.id as bigint) as issue_id,
+    {{ stature.checked_cast(casts, 'issue_number', 'newest.number', 'bigint') }} as issue_number,
+    {{ stature.checked_cast(casts, 'issue_id', 'newest.issue.id', 'bigint') }} as issue_id,
     newest.issue.title,
     newest.issue.body,
     lower(newest.issue.state) as state,
@@ -55,9 +57,10 @@ select
     newest.labels,
     newest.issue.user.login as author_login,
     newest.issue.pull_request.url is not null as is_pull_request,
-    cast(newest.issue.created_at as {{ stature.type_timestamptz() }}) as created_at,
-    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    cast(newest.issue.closed_at as {{ stature.type_timestamptz() }}) as closed_at,
+    {{ stature.checked_cast(casts, 'created_at', 'newest.issue.created_at', ts) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(casts, 'closed_at', 'newest.issue.closed_at', ts) }} as closed_at,
     newest.issue.html_url,
-    newest.source_file
+    newest.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

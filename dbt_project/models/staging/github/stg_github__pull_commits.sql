@@ -1,4 +1,6 @@
 -- One row per commit of a pull request (repo, pr_number, sha), as the PR's commits list shows it.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with unpacked as (
     select
         repo,
@@ -21,15 +23,20 @@ with unpacked as (
 
 select
     unpacked.repo,
-    cast(unpacked.pr_number as bigint) as pr_number,
+    {{ stature.checked_cast(casts, 'pr_number', 'unpacked.pr_number', 'bigint') }} as pr_number,
     unpacked.sha,
     unpacked.pull_commit.commit.author.name as author_name,
     unpacked.pull_commit.commit.author.email as author_email,
     unpacked.pull_commit.author.login as author_login,
-    cast(unpacked.pull_commit.commit.author.date as {{ stature.type_timestamptz() }}) as authored_at,
-    cast(unpacked.pull_commit.commit.committer.date as {{ stature.type_timestamptz() }}) as committed_at,
+    {{ stature.checked_cast(
+        casts, 'authored_at', 'unpacked.pull_commit.commit.author.date', ts
+    ) }} as authored_at,
+    {{ stature.checked_cast(
+        casts, 'committed_at', 'unpacked.pull_commit.commit.committer.date', ts
+    ) }} as committed_at,
     unpacked.pull_commit.commit.message,
     unpacked.first_parent_sha,
     unpacked.changed_files,
-    unpacked.source_file
+    unpacked.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,6 @@
 -- One row per pull request (repo, pr_number): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         repo,
@@ -48,8 +50,8 @@ newest as (
 
 select
     newest.repo,
-    cast(newest.number as bigint) as pr_number,
-    cast(newest.id as bigint) as pr_id,
+    {{ stature.checked_cast(casts, 'pr_number', 'newest.number', 'bigint') }} as pr_number,
+    {{ stature.checked_cast(casts, 'pr_id', 'newest.id', 'bigint') }} as pr_id,
     newest.pull.title,
     newest.pull.state,
     newest.pull.user.login as author_login,
@@ -57,12 +59,15 @@ select
     newest.pull.head.sha as head_sha,
     newest.pull.base.ref as base_branch,
     newest.labels,
-    coalesce(cast(newest.pull.draft as boolean), false) as is_draft,
+    coalesce({{ stature.checked_cast(
+        casts, 'is_draft', 'newest.pull.draft', 'boolean'
+    ) }}, false) as is_draft,
     newest.pull.merge_commit_sha,
-    cast(newest.pull.created_at as {{ stature.type_timestamptz() }}) as created_at,
-    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    cast(newest.pull.closed_at as {{ stature.type_timestamptz() }}) as closed_at,
-    cast(newest.pull.merged_at as {{ stature.type_timestamptz() }}) as merged_at,
+    {{ stature.checked_cast(casts, 'created_at', 'newest.pull.created_at', ts) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(casts, 'closed_at', 'newest.pull.closed_at', ts) }} as closed_at,
+    {{ stature.checked_cast(casts, 'merged_at', 'newest.pull.merged_at', ts) }} as merged_at,
     newest.pull.html_url,
-    newest.source_file
+    newest.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

@@ -1,4 +1,6 @@
 -- One row per review of a pull request (repo, pr_number, review_id).
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with unpacked as (
     select
         repo,
@@ -13,11 +15,14 @@ with unpacked as (
 
 select
     unpacked.repo,
-    cast(unpacked.pr_number as bigint) as pr_number,
-    cast(unpacked.review_id as bigint) as review_id,
+    {{ stature.checked_cast(casts, 'pr_number', 'unpacked.pr_number', 'bigint') }} as pr_number,
+    {{ stature.checked_cast(casts, 'review_id', 'unpacked.review_id', 'bigint') }} as review_id,
     unpacked.review.user.login as reviewer_login,
     upper(unpacked.review.state) as state,
-    cast(unpacked.review.submitted_at as {{ stature.type_timestamptz() }}) as submitted_at,
+    {{ stature.checked_cast(
+        casts, 'submitted_at', 'unpacked.review.submitted_at', ts
+    ) }} as submitted_at,
     unpacked.review.commit_id as commit_sha,
-    unpacked.source_file
+    unpacked.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,6 @@
 -- One row per GitHub Actions workflow run (repo, run_id): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         repo,
@@ -45,21 +47,30 @@ newest as (
 
 select
     newest.repo,
-    cast(newest.run_id as bigint) as run_id,
-    cast(newest.run.workflow_id as bigint) as workflow_id,
+    {{ stature.checked_cast(casts, 'run_id', 'newest.run_id', 'bigint') }} as run_id,
+    {{ stature.checked_cast(
+        casts, 'workflow_id', 'newest.run.workflow_id', 'bigint'
+    ) }} as workflow_id,
     nullif(trim(newest.run.name), '') as workflow_name,
     newest.run.path as workflow_path,
     newest.run.display_title,
-    cast(newest.run.run_number as bigint) as run_number,
-    cast(newest.run.run_attempt as bigint) as run_attempt,
+    {{ stature.checked_cast(
+        casts, 'run_number', 'newest.run.run_number', 'bigint'
+    ) }} as run_number,
+    {{ stature.checked_cast(
+        casts, 'run_attempt', 'newest.run.run_attempt', 'bigint'
+    ) }} as run_attempt,
     newest.run.event,
     lower(newest.run.status) as status,
     lower(newest.run.conclusion) as conclusion,
     newest.run.head_branch,
     newest.run.head_sha,
-    cast(newest.run.created_at as {{ stature.type_timestamptz() }}) as created_at,
-    cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    cast(newest.run.run_started_at as {{ stature.type_timestamptz() }}) as run_started_at,
+    {{ stature.checked_cast(casts, 'created_at', 'newest.run.created_at', ts) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(
+        casts, 'run_started_at', 'newest.run.run_started_at', ts
+    ) }} as run_started_at,
     newest.run.html_url,
-    newest.source_file
+    newest.source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

@@ -1,4 +1,6 @@
 -- One row per GitLab deployment (project, deployment_id): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         project,
@@ -30,16 +32,23 @@ newest_versions as (
 
 select
     project,
-    cast(deployment_id as bigint) as deployment_id,
-    cast({{ stature.json_text('payload', '$.iid') }} as bigint) as deployment_iid,
+    {{ stature.checked_cast(casts, 'deployment_id', 'deployment_id', 'bigint') }} as deployment_id,
+    {{ stature.checked_cast(
+        casts, 'deployment_iid', stature.json_text('payload', '$.iid'), 'bigint'
+    ) }} as deployment_iid,
     {{ stature.json_text('payload', '$.sha') }} as sha,
     {{ stature.json_text('payload', '$.ref') }} as ref,
     lower({{ stature.json_text('payload', '$.status') }}) as status,
     {{ stature.json_text('payload', '$.environment.name') }} as environment,
     {{ stature.json_text('payload', '$.user.username') }} as deployer_username,
-    {{ stature.json_timestamp('payload', '$.created_at') }} as created_at,
-    cast(updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    {{ stature.json_timestamp('payload', '$.deployable.finished_at') }} as finished_at,
+    {{ stature.checked_cast(
+        casts, 'created_at', stature.json_text('payload', '$.created_at'), ts
+    ) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(
+        casts, 'finished_at', stature.json_text('payload', '$.deployable.finished_at'), ts
+    ) }} as finished_at,
     {{ stature.json_text('payload', '$.deployable.name') }} as job_name,
-    source_file
+    source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest_versions

@@ -1,4 +1,6 @@
 -- One row per GitLab merge request (project, mr_iid): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         project,
@@ -30,8 +32,10 @@ newest_versions as (
 
 select
     project,
-    cast(iid as bigint) as mr_iid,
-    cast({{ stature.json_text('payload', '$.id') }} as bigint) as mr_id,
+    {{ stature.checked_cast(casts, 'mr_iid', 'iid', 'bigint') }} as mr_iid,
+    {{ stature.checked_cast(
+        casts, 'mr_id', stature.json_text('payload', '$.id'), 'bigint'
+    ) }} as mr_id,
     {{ stature.json_text('payload', '$.title') }} as title,
     lower({{ stature.json_text('payload', '$.state') }}) as state,
     {{ stature.json_text('payload', '$.author.username') }} as author_username,
@@ -41,10 +45,17 @@ select
     {{ stature.json_text('payload', '$.sha') }} as head_sha,
     {{ stature.json_text('payload', '$.merge_commit_sha') }} as merge_commit_sha,
     {{ stature.json_text('payload', '$.squash_commit_sha') }} as squash_commit_sha,
-    {{ stature.json_timestamp('payload', '$.created_at') }} as created_at,
-    cast(updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    {{ stature.json_timestamp('payload', '$.merged_at') }} as merged_at,
-    {{ stature.json_timestamp('payload', '$.closed_at') }} as closed_at,
+    {{ stature.checked_cast(
+        casts, 'created_at', stature.json_text('payload', '$.created_at'), ts
+    ) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(
+        casts, 'merged_at', stature.json_text('payload', '$.merged_at'), ts
+    ) }} as merged_at,
+    {{ stature.checked_cast(
+        casts, 'closed_at', stature.json_text('payload', '$.closed_at'), ts
+    ) }} as closed_at,
     {{ stature.json_text('payload', '$.web_url') }} as web_url,
-    source_file
+    source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest_versions

@@ -1,4 +1,6 @@
 -- One row per GitLab pipeline (project, pipeline_id): the newest version landed.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         project,
@@ -30,15 +32,22 @@ newest_versions as (
 
 select
     project,
-    cast(pipeline_id as bigint) as pipeline_id,
+    {{ stature.checked_cast(casts, 'pipeline_id', 'pipeline_id', 'bigint') }} as pipeline_id,
     {{ stature.json_text('payload', '$.sha') }} as sha,
     {{ stature.json_text('payload', '$.ref') }} as ref,
     lower({{ stature.json_text('payload', '$.status') }}) as status,
     {{ stature.json_text('payload', '$.source') }} as pipeline_source,
-    {{ stature.json_timestamp('payload', '$.created_at') }} as created_at,
-    cast(updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-    {{ stature.json_timestamp('payload', '$.started_at') }} as started_at,
-    {{ stature.json_timestamp('payload', '$.finished_at') }} as finished_at,
+    {{ stature.checked_cast(
+        casts, 'created_at', stature.json_text('payload', '$.created_at'), ts
+    ) }} as created_at,
+    {{ stature.checked_cast(casts, 'updated_at', 'updated_at', ts) }} as updated_at,
+    {{ stature.checked_cast(
+        casts, 'started_at', stature.json_text('payload', '$.started_at'), ts
+    ) }} as started_at,
+    {{ stature.checked_cast(
+        casts, 'finished_at', stature.json_text('payload', '$.finished_at'), ts
+    ) }} as finished_at,
     {{ stature.json_text('payload', '$.web_url') }} as web_url,
-    source_file
+    source_file,
+    {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest_versions

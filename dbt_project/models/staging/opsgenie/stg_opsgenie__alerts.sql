@@ -1,5 +1,8 @@
 -- One row per Opsgenie alert (alert_id): the newest version landed. `report.closeTime` is the
 -- milliseconds from creation to close; closed_at is derived from it.
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
+{%- set max_duration_ms = 315360000000 %}
 with versions as (
     select
         alert_id,
@@ -40,10 +43,21 @@ unpacked as (
         {{ stature.json_text_list('payload', '$.responders[*].id') }} as responder_ids,
         {{ stature.json_text_list('payload', '$.responders[*].name') }} as responder_names,
         {{ stature.json_text_list('payload', '$.tags[*]') }} as tags,
-        {{ stature.json_timestamp('payload', '$.createdAt') }} as created_at,
-        cast(updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-        cast({{ stature.json_text('payload', '$.report.closeTime') }} as bigint) as close_time_ms,
-        source_file
+        {{ stature.checked_cast(
+            casts, 'created_at', stature.json_text('payload', '$.createdAt'), ts
+        ) }} as created_at,
+        {{ stature.checked_cast(casts, 'updated_at', 'updated_at', ts) }} as updated_at,
+        {{ stature.checked_cast(
+            casts, 'close_time_ms', stature.json_text('payload', '$.report.closeTime'), 'bigint'
+        ) }} as close_time_ms,
+        {#- A close time past ten years is not an alert's: it would overflow closed_at. #}
+        {{- stature.checked_condition(
+            casts, 'close_time_ms',
+            stature.try_cast(stature.json_text('payload', '$.report.closeTime'), 'bigint')
+            ~ ' not between 0 and ' ~ max_duration_ms
+        ) }}
+        source_file,
+        {{ stature.invalid_fields(casts) }} as invalid_fields
     from newest_versions
 )
 
@@ -63,9 +77,10 @@ select
     created_at,
     updated_at,
     case
-        when status = 'closed' and close_time_ms is not null
+        when status = 'closed' and close_time_ms between 0 and {{ max_duration_ms }}
             then {{ stature.add_hours('created_at', 'close_time_ms / 3600000.0') }}
         when status = 'closed' then updated_at
     end as closed_at,
-    source_file
+    source_file,
+    invalid_fields
 from unpacked

@@ -1,5 +1,7 @@
 -- One row per PagerDuty incident (incident_id): the newest version landed. `resolved_at` falls
 -- back to `last_status_change_at` for resolved incidents whose object lacks it (older API).
+{%- set casts = [] %}
+{%- set ts = stature.type_timestamptz() %}
 with versions as (
     select
         incident_id,
@@ -43,7 +45,9 @@ newest as (
 unpacked as (
     select
         newest.incident_id,
-        cast(newest.incident.incident_number as bigint) as incident_number,
+        {{ stature.checked_cast(
+            casts, 'incident_number', 'newest.incident.incident_number', 'bigint'
+        ) }} as incident_number,
         newest.incident.title,
         coalesce(newest.incident.description, newest.incident.summary) as description,
         lower(newest.incident.status) as status,
@@ -51,12 +55,19 @@ unpacked as (
         newest.incident.priority.summary as priority,
         newest.incident.service.id as pagerduty_service_id,
         newest.incident.service.summary as pagerduty_service_name,
-        cast(newest.incident.created_at as {{ stature.type_timestamptz() }}) as created_at,
-        cast(newest.updated_at as {{ stature.type_timestamptz() }}) as updated_at,
-        cast(newest.incident.resolved_at as {{ stature.type_timestamptz() }}) as reported_resolved_at,
-        cast(newest.incident.last_status_change_at as {{ stature.type_timestamptz() }}) as last_status_change_at,
+        {{ stature.checked_cast(
+            casts, 'created_at', 'newest.incident.created_at', ts
+        ) }} as created_at,
+        {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
+        {{ stature.checked_cast(
+            casts, 'reported_resolved_at', 'newest.incident.resolved_at', ts
+        ) }} as reported_resolved_at,
+        {{ stature.checked_cast(
+            casts, 'last_status_change_at', 'newest.incident.last_status_change_at', ts
+        ) }} as last_status_change_at,
         newest.incident.html_url,
-        newest.source_file
+        newest.source_file,
+        {{ stature.invalid_fields(casts) }} as invalid_fields
     from newest
 )
 
@@ -78,5 +89,6 @@ select
     ) as resolved_at,
     last_status_change_at,
     html_url,
-    source_file
+    source_file,
+    invalid_fields
 from unpacked
