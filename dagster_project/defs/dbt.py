@@ -21,12 +21,13 @@ failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies wit
 
 # No `from __future__ import annotations` here: Dagster checks the type object of the
 # `context` annotation, and a string annotation fails that check.
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,15 +198,30 @@ def _build(
 ):
     """One nightly `dbt build` of the step's selection: models and data tests, never unit
     tests; a failing node blocks only what depends on it (see the module's docstring)."""
-    # dbt runs as a child process: the warehouse path reaches its profile through the env,
-    # and the run's PID marks it as this run's child.
-    os.environ["STATURE_WAREHOUSE"] = str(warehouse)
-    os.environ[PARENT_ENV] = str(os.getpid())
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    yield from invocation.stream()
+    # dbt runs as a child process: the warehouse path reaches its profile through the env,
+    # and the run's PID marks it as this run's child. dagster-dbt takes no env of its own, so
+    # the variables are set for the step and put back after it (a process that runs several
+    # steps or runs must not carry one warehouse into the next).
+    with _environment(STATURE_WAREHOUSE=str(warehouse), **{PARENT_ENV: str(os.getpid())}):
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        yield from invocation.stream()
     yield from _report_build(context, invocation, warehouse, translator)
     _prune_run_targets()
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def build_dbt_assets(

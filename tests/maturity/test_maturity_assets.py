@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from dagster_project.config import load_config
 from dagster_project.defs.assembly import build_definitions
 from dagster_project.defs.jobs import NIGHTLY
 from dagster_project.defs.maturity import (
@@ -23,7 +24,7 @@ from dagster_project.defs.maturity import (
     SNAPSHOTS_KEY,
     STRATEGY_MAP_KEY,
 )
-from dagster_project.defs.rules import RULES_PARTITIONS
+from dagster_project.defs.rules import daily_partitions
 from tests.maturity.helpers import add_results, build_catalog, query
 
 D = dt.date
@@ -102,7 +103,9 @@ def test_the_wiring_keeps_the_quarterly_asset_out_of_the_nightly_job(workspace):
     config, _ = workspace
     defs = build_definitions(config_path=config)
     nightly = defs.resolve_job_def(NIGHTLY)
-    assert nightly.partitions_def == RULES_PARTITIONS
+    # the org's days: from history_start, in its time zone
+    assert nightly.partitions_def == daily_partitions(load_config(config))
+    assert nightly.partitions_def.timezone == "Europe/Berlin"
     assert QUARTER_KEY not in nightly.asset_layer.executable_asset_keys
     quarterly = defs.resolve_job_def(QUARTERLY_JOB)
     keys = quarterly.partitions_def.get_partition_keys(
