@@ -1,4 +1,4 @@
-"""Pulled pages written in the export layout of DESIGN.md, so a pull can be kept and replayed
+"""Pulled pages written in the export layout (docs/sources.md), so a pull can be kept and replayed
 (`stature ingest --export-dir DIR`) and API mode lands them through the same export reader.
 
 List pages are written as the server sent them (`pulls.json`, `pulls-2.json`, ...); the pages

@@ -1,5 +1,5 @@
 """`stature rules ...`: the analyst's loop (check, test, preview, diff) and the operator's
-verbs (backfill, regrade). Exit status per DESIGN: 0 all well, 1 something failed, 2 bad
+verbs (backfill, regrade). Exit status: 0 all well, 1 something failed, 2 bad
 usage, config or an invalid rule (`check`).
 
 Imports are lazy: `rules check` loads neither Dagster nor dbt, so it suits a pre-commit hook.

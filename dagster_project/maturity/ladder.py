@@ -1,6 +1,6 @@
 """The maturity ladder (names from config) and an entity's level on it.
 
-The per-entity rule is `dagster_project.rules.maturity_level` (DESIGN "Maturity and the
+The per-entity rule is `dagster_project.rules.maturity_level` (docs/maturity.md, "Maturity and the
 balanced scorecard"): cumulative levels; `fail`, `not_reported` and `error` block; `warn`
 blocks only with `maturity.warn_blocks`; `exempt` passes; shadow, draft and unlevelled rules
 (balanced-scorecard measures) never block. This module adds what a snapshot needs on top:

@@ -1,6 +1,6 @@
 """Quarterly maturity snapshots: build the open quarter, close ended ones, recompute a closed
 one on request; the movements between consecutive quarters; the audit of closes and
-recomputes (DESIGN "Maturity and the balanced scorecard", docs/maturity.md).
+recomputes (docs/maturity.md).
 
 Tables, schema `scorecards`:
 - `maturity_snapshots`: one row per (quarter, entity). A quarter's rows are *open*

@@ -1,4 +1,4 @@
-"""From a rule's rows to one status per entity (DESIGN "Rule files", Statuses).
+"""From a rule's rows to one status per entity (docs/rules.md, "Statuses").
 
 The order of precedence, per entity and date:
 

@@ -1,4 +1,4 @@
-"""An entity's maturity level from its check results (DESIGN "Maturity and the balanced
+"""An entity's maturity level from its check results (docs/maturity.md, "Maturity and the balanced
 scorecard"). Pure functions over plain records: used by `rules diff` and by the quarterly
 maturity snapshots.
 

@@ -167,7 +167,7 @@ class TargetChange(_Strict):
 
 
 class RuleHeader(_Strict):
-    """The YAML header of a rule file (DESIGN "Rule files"). Unknown keys are refused."""
+    """The YAML header of a rule file (docs/rules.md). Unknown keys are refused."""
 
     id: str = Field(pattern=_NAME, max_length=80)
     title: str = Field(min_length=1)
@@ -183,7 +183,7 @@ class RuleHeader(_Strict):
     remediation: str | None = None
     description: str | None = None
     tags: list[str] = []
-    # Balanced-scorecard measures (DESIGN "Maturity and the balanced scorecard").
+    # Balanced-scorecard measures (docs/maturity.md).
     perspective: str | None = None
     objective: str | None = None
     direction: Literal["higher_is_better", "lower_is_better"] | None = None

@@ -1,4 +1,4 @@
-"""The sandbox rules run in (STACK.md "DuckDB 2.0"): an in-memory DuckDB with the warehouse
+"""The sandbox rules run in: an in-memory DuckDB with the warehouse
 attached read-only, external access disabled and the configuration locked, and a time limit
 per query enforced by `interrupt()`.
 
@@ -128,7 +128,7 @@ class Sandbox:
 
     def _attach(self, path: str, wait_seconds: float = LOCK_RETRY_SECONDS) -> None:
         """Attach the warehouse read-only, waiting while another process writes it (DuckDB
-        lets no reader in then, STACK.md)."""
+        lets no reader in then)."""
         deadline, delay = time.monotonic() + wait_seconds, 0.1
         while True:
             try:

@@ -1,4 +1,4 @@
-"""`scorecards.check_results` (DESIGN "Rule files"): its DDL, and writing one evaluation so
+"""`scorecards.check_results` (docs/rules.md): its DDL, and writing one evaluation so
 that re-running a date replaces that date's rows for those rules in one transaction.
 
 `scorecards.rule_versions` keeps the text of every rule version that produced results, keyed

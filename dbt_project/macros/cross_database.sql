@@ -1,5 +1,5 @@
 {#-
-    Engine-specific SQL behind one name each, so models stay portable (STACK.md "Portability").
+    Engine-specific SQL behind one name each, so models stay portable.
     `default__` is the DuckDB form; `spark__` is the form checked against Spark SQL.
 -#}
 

@@ -1,6 +1,6 @@
 """The deterministic sample org: a seeded export directory that the demo, tests and benchmarks load.
 
-`generate_sample_org(out_dir)` writes the export layout of DESIGN.md ("Ingestion contract"):
+`generate_sample_org(out_dir)` writes the export layout (docs/sources.md):
 Backstage catalog, GitHub pages (pulls, pull commits and reviews, commits, deployments and
 their statuses, workflow runs, issues), PagerDuty incident pages and the manual-input CSVs.
 Same arguments, same bytes: one `random.Random` per repo seeded from (seed, repo), no wall
