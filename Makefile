@@ -14,7 +14,7 @@ DEMO_AS_OF  := 2026-11-15
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 export UV_PYTHON    := $(PYTHON)
 
-.PHONY: setup demo test test-fast lint fmt manifest sample-org bench dev clean chromium
+.PHONY: setup demo test test-slow lint fmt manifest sample-org bench dev clean chromium
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -39,12 +39,13 @@ demo: setup manifest sample-org ## the nightly job end to end on the sample org,
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/stature run --config stature.yml --export-dir $(SAMPLE_ORG) --as-of $(DEMO_AS_OF)
 
-test: setup manifest ## the whole suite (slow tests included)
+test: setup manifest ## the test suite, without the slow end-to-end runs (under 10 minutes)
 	@mkdir -p $(DAGSTER_HOME)
-	$(BIN)/pytest
-
-test-fast: setup manifest
 	$(BIN)/pytest -m "not slow"
+
+test-slow: setup manifest ## the slow end-to-end runs: crashes by kill -9, scale, parity (CI runs them too)
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/pytest -m slow
 
 lint: setup ## ruff, the import contracts between layers, sqlfluff
 	$(BIN)/ruff check .
