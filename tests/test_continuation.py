@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_project.defs.continuation import (
     CONTINUES_TAG,
     build_continuation_sensor,
+    never_rerun_keys,
     unfinished_assets,
 )
 
@@ -126,3 +127,24 @@ def test_a_run_whose_upstream_step_failed_outright_is_not_continued():
     )
     assert not result.success
     assert unfinished_assets(instance, result.run_id, never_rerun=[models.key]) == []
+
+
+def test_a_continuation_of_the_nightly_builds_the_reporting_step_but_never_the_marts_again():
+    # The reporting models are dbt assets too, but they come after the rules: when a mart
+    # failed, the continuation must build them (or the published copy has no reporting views).
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    never = never_rerun_keys(graph)
+    assert {
+        dg.AssetKey(["marts", "fct_deployments"]),
+        dg.AssetKey(["staging", "stg_github__pull_requests"]),
+        dg.AssetKey(["raw_github", "pulls"]),
+    } <= never
+    reporting = {
+        dg.AssetKey(["reporting", "service_standards"]),
+        dg.AssetKey(["reporting", "dora_trends"]),
+        dg.AssetKey(["scorecards", "balanced_scorecard"]),
+    }
+    assert reporting <= graph.get_all_asset_keys()
+    assert not reporting & never

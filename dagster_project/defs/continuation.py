@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from dagster_project.defs.dbt import REPORTING_GROUP
 from dagster_project.defs.resources import AS_OF_TAG
 
 CONTINUES_TAG = "stature/continues"
@@ -27,13 +28,15 @@ NEVER_RERUN_KINDS = {"dbt", "dlt"}  # the dbt and ingestion assets
 
 
 def never_rerun_keys(asset_graph) -> set[dg.AssetKey]:
-    """The ingestion and dbt assets of a Definitions' asset graph: a continuation never
-    lands or builds again what the first run did (or could not do)."""
-    return {
-        key
-        for key in asset_graph.get_all_asset_keys()
-        if asset_graph.get(key).kinds & NEVER_RERUN_KINDS
-    }
+    """The ingestion assets and the first dbt step's of a Definitions' asset graph: a
+    continuation never lands or builds again what the first run did (or could not do). The
+    reporting step's models come after the rules and are built by the continuation."""
+    keys = set()
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        if node.kinds & NEVER_RERUN_KINDS and node.group_name != REPORTING_GROUP:
+            keys.add(key)
+    return keys
 
 
 def unfinished_assets(

@@ -50,6 +50,7 @@ DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 DBT_GUARDED = Path(sys.executable).with_name("stature-dbt")
 KEEP_RUN_TARGETS = 3
 REPORTING_TAG = "reporting"
+REPORTING_GROUP = "dbt_reporting"  # the Dagster group (and step) of the models tagged reporting
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
@@ -81,7 +82,7 @@ class StatureTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if REPORTING_TAG in (dbt_resource_props.get("tags") or []):
-            return "dbt_reporting"
+            return REPORTING_GROUP
         schema = dbt_resource_props.get("schema", "")
         return "dbt_" + schema if schema else "dbt"
 
