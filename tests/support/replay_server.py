@@ -405,7 +405,29 @@ class ExportApi:
 
     # -- GitLab --------------------------------------------------------------------------------
 
+    def _gitlab_projects(self) -> dict[str, dict[str, Any]]:
+        """Every project folder of the export, by path, with the numeric id its merge requests
+        or pipelines carry."""
+        root = self.root / "gitlab"
+        found: dict[str, dict[str, Any]] = {}
+        for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
+            stem = re.sub(r"-\d+$", "", path.stem)
+            if stem not in ("merge_requests", "pipelines", "deployments", "commits"):
+                continue
+            project = path.parent.relative_to(root).as_posix()
+            entry = found.setdefault(project, {"path_with_namespace": project, "id": None})
+            for item in _items(path.parent, stem) if stem != "deployments" else []:
+                if isinstance(item, dict) and item.get("project_id") and entry["id"] is None:
+                    entry["id"] = item["project_id"]
+        return found
+
     def _gitlab(self, request: Request, rest: str, base: str) -> Response:
+        if m := re.match(r"^api/v4/projects/([^/]+)$", rest):  # one project, by path or id
+            wanted = unquote(m.group(1))
+            for path, project in self._gitlab_projects().items():
+                if wanted in (path, str(project["id"])):
+                    return _json(200, {**project, "path": path.rpartition("/")[2]})
+            return _json(404, {"message": "404 Project Not Found"})
         match = re.match(
             r"^api/v4/projects/([^/]+)/(merge_requests|pipelines|deployments|repository/commits)"
             r"(?:/(\d+))?(?:/(commits|notes))?$",

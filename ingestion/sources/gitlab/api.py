@@ -1,5 +1,6 @@
 """GitLab in API mode. Per project (`sources.gitlab.projects` plus the catalog's
-`gitlab.com/project-slug` annotations, by path or numeric id):
+`gitlab.com/project-slug` annotations, by path or numeric id; an id is first resolved to the
+project's path with `GET /projects/:id`, so rows land under the path however it was named):
 
 - `merge_requests`, `pipelines`, `deployments`: ordered by `updated_at` and narrowed by
   `updated_after` on a nightly run (cursor `<project> <list>`: the newest `updated_at` seen).
@@ -25,7 +26,7 @@ from urllib.parse import quote
 import requests
 
 from ingestion import files
-from ingestion.http import ApiError, NextLink, NotFoundError, Page, with_params
+from ingestion.http import ApiError, ForbiddenError, NextLink, NotFoundError, Page, with_params
 from ingestion.pulling import Pull, as_int, configured_paths, iso, later, parse_time
 from ingestion.records import dig
 from ingestion.sources import catalog
@@ -42,6 +43,7 @@ LISTS: dict[str, tuple[str, dict[str, str]]] = {
     "pipelines": ("projects/{project}/pipelines", {"order_by": "updated_at", "sort": "asc"}),
     "deployments": ("projects/{project}/deployments", {"order_by": "updated_at", "sort": "asc"}),
 }
+PROJECT = "projects/{project}"
 PIPELINE = "projects/{project}/pipelines/{parent}"
 CHILDREN: dict[str, str] = {
     "merge_request_commits": "projects/{project}/merge_requests/{parent}/commits",
@@ -94,6 +96,20 @@ def _pages(pull: Pull, path: str, params: dict[str, Any]) -> Iterator[Page]:
     yield from pull.api.pages(path, params, paginator=GitLabNext())
 
 
+def _path_of(pull: Pull, project: str) -> str:
+    """A project named by its numeric id is pulled under its path with namespace (one GET), so
+    its rows land as an export of it would (`gitlab/group/app/...`), however it was named."""
+    if not project.isdigit():
+        return project
+    try:
+        page = pull.api.get(PROJECT.format(project=project))
+    except (NotFoundError, ForbiddenError) as exc:  # the lists then say what is wrong
+        log.warning("gitlab: project %s: %s; pulled under its id", project, exc)
+        return project
+    path = page.body.get("path_with_namespace") if isinstance(page.body, dict) else None
+    return str(path).strip("/") if path else project
+
+
 def pull(pull: Pull) -> None:
     per_page = pull.settings.per_page or 100
     wanted = projects(pull.config)
@@ -101,7 +117,7 @@ def pull(pull: Pull) -> None:
         log.warning(
             "gitlab: no projects in sources.gitlab.projects or the catalog: nothing to pull"
         )
-    for project in wanted:
+    for project in dict.fromkeys(_path_of(pull, project) for project in wanted):
         encoded = quote(project, safe="")
         for table, (template, fixed) in LISTS.items():
             _list(pull, project, encoded, table, template.format(project=encoded), fixed, per_page)
