@@ -14,13 +14,21 @@ projects as (
 ),
 
 annotations as (
-    select 'github' as source, 'github.com/project-slug' as annotation
+    select
+        'github' as source,
+        'github.com/project-slug' as annotation
     union all
-    select 'gitlab' as source, 'gitlab.com/project-slug' as annotation
+    select
+        'gitlab' as source,
+        'gitlab.com/project-slug' as annotation
     union all
-    select 'jenkins' as source, 'jenkins.io/job-full-name' as annotation
+    select
+        'jenkins' as source,
+        'jenkins.io/job-full-name' as annotation
     union all
-    select 'pagerduty' as source, 'pagerduty.com/service-id' as annotation
+    select
+        'pagerduty' as source,
+        'pagerduty.com/service-id' as annotation
 ),
 
 unclaimed_keys as (
@@ -38,7 +46,7 @@ unclaimed_keys as (
         || case
             when keys.source = 'gitlab'
                 then coalesce(projects.project_path, keys.entity_key)
-                || coalesce(' (or id ' || cast(projects.project_id as varchar) || ')', '')
+                    || coalesce(' (or id ' || cast(projects.project_id as varchar) || ')', '')
             else keys.entity_key
         end as reason
     from {{ ref('int_source_keys_counted') }} as keys

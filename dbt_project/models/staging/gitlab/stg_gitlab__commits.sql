@@ -15,8 +15,8 @@ with unpacked as (
 )
 
 select
-    project,
-    sha,
+    unpacked.project,
+    unpacked.sha,
     unpacked.main_commit.author_name,
     unpacked.main_commit.author_email,
     {{ stature.checked_cast(casts, 'authored_at', 'unpacked.main_commit.authored_date', ts) }} as authored_at,
@@ -24,8 +24,8 @@ select
         casts, 'committed_at', 'unpacked.main_commit.committed_date', ts
     ) }} as committed_at,
     unpacked.main_commit.message,
-    {{ stature.list_at('parent_shas', 1) }} as first_parent_sha,
-    parent_shas,
-    source_file,
+    {{ stature.list_at('unpacked.parent_shas', 1) }} as first_parent_sha,
+    unpacked.parent_shas,
+    unpacked.source_file,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

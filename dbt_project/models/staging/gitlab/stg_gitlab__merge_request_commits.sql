@@ -15,14 +15,14 @@ with unpacked as (
 )
 
 select
-    project,
-    {{ stature.checked_cast(casts, 'mr_iid', 'mr_iid', 'bigint') }} as mr_iid,
-    sha,
+    unpacked.project,
+    {{ stature.checked_cast(casts, 'mr_iid', 'unpacked.mr_iid', 'bigint') }} as mr_iid,
+    unpacked.sha,
     unpacked.mr_commit.author_name,
     unpacked.mr_commit.author_email,
     {{ stature.checked_cast(casts, 'authored_at', 'unpacked.mr_commit.authored_date', ts) }} as authored_at,
     {{ stature.checked_cast(casts, 'committed_at', 'unpacked.mr_commit.committed_date', ts) }} as committed_at,
     unpacked.mr_commit.message,
-    source_file,
+    unpacked.source_file,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

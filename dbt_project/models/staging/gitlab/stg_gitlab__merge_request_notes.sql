@@ -16,16 +16,16 @@ with unpacked as (
 )
 
 select
-    project,
-    {{ stature.checked_cast(casts, 'mr_iid', 'mr_iid', 'bigint') }} as mr_iid,
-    {{ stature.checked_cast(casts, 'note_id', 'note_id', 'bigint') }} as note_id,
+    unpacked.project,
+    {{ stature.checked_cast(casts, 'mr_iid', 'unpacked.mr_iid', 'bigint') }} as mr_iid,
+    {{ stature.checked_cast(casts, 'note_id', 'unpacked.note_id', 'bigint') }} as note_id,
     unpacked.note.author.username as author_username,
     unpacked.note.body,
     coalesce({{ stature.checked_cast(casts, 'is_system', 'unpacked.note.system', 'boolean') }}, false)
         as is_system,
     coalesce({{ stature.try_cast('unpacked.note.system', 'boolean') }}, false)
-    and lower(trim(coalesce(note.body, ''))) like 'approved this merge request%' as is_approval,
+    and lower(trim(coalesce(unpacked.note.body, ''))) like 'approved this merge request%' as is_approval,
     {{ stature.checked_cast(casts, 'created_at', 'unpacked.note.created_at', ts) }} as created_at,
-    source_file,
+    unpacked.source_file,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked
