@@ -28,7 +28,9 @@ def _rows(warehouse, sql: str) -> list[tuple]:
 def test_gitlab_recorded_pages_land_merge_requests_their_commits_notes_and_the_graph(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with LocalServer(recorded("gitlab/*/app")) as server:
-        cfg = config(tmp_path, gitlab=GitlabSource(base_url=f"{server.url}/api/v4", projects=["77"]))
+        cfg = config(
+            tmp_path, gitlab=GitlabSource(base_url=f"{server.url}/api/v4", projects=["77"])
+        )
         report = pull_source("gitlab", cfg, warehouse, settings=settings(per_page=2))
     assert report.error is None and not report.rejected
     assert report.rows == {
@@ -74,7 +76,9 @@ def test_gitlab_recorded_pages_land_merge_requests_their_commits_notes_and_the_g
     # cursors: the port is kept.
     port = int(server.url.rpartition(":")[2])
     with LocalServer(recorded("gitlab/*/app"), port=port) as server:
-        cfg = config(tmp_path, gitlab=GitlabSource(base_url=f"{server.url}/api/v4", projects=["77"]))
+        cfg = config(
+            tmp_path, gitlab=GitlabSource(base_url=f"{server.url}/api/v4", projects=["77"])
+        )
         report = pull_source("gitlab", cfg, warehouse, settings=settings(per_page=2))
     assert report.error is None
     asked = [r for r in server.requests if r.path == f"{P}/merge_requests"]

@@ -343,3 +343,29 @@ def alert(
         "integration": {"id": "int-1", "name": "Prometheus", "type": "Prometheus"},
         "report": {"ackTime": 60_000, "closeTime": closed_after_ms, "closedBy": "oncall"},
     }
+
+
+def gh_deployment(dep_id: int, ref_sha: str, env: str, created: str) -> dict[str, Any]:
+    return {
+        "id": dep_id,
+        "sha": sha(ref_sha),
+        "ref": "main",
+        "task": "deploy",
+        "environment": env,
+        "description": None,
+        "creator": {"login": "deploy-bot"},
+        "payload": {},
+        "production_environment": env == "production",
+        "created_at": z(created),
+        "updated_at": z(created),
+    }
+
+
+def gh_status(status_id: int, state: str, created: str) -> dict[str, Any]:
+    return {
+        "id": status_id,
+        "state": state,
+        "environment": "production",
+        "created_at": z(created),
+        "updated_at": z(created),
+    }
