@@ -120,6 +120,11 @@ def _print_sections(con: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> No
                 rows,
             )
         )
+    if has("marts", "unmapped_entities"):
+        section = unmapped_summary(con)
+        if section:
+            print()
+            print(section)
     if has("scorecards", "check_results"):
         rows = con.execute(
             "select status, count(*) from scorecards.check_results "
@@ -135,6 +140,24 @@ def _print_sections(con: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> No
     if has("scorecards", "balanced_scorecard"):
         print()
         print(bsc_summary(con))
+
+
+def unmapped_summary(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> str:
+    """What the sources sent that maps to no service (marts.unmapped_entities): source, key,
+    record count and what to do; empty when everything maps."""
+    if not table_exists(con, "marts", "unmapped_entities"):
+        return ""
+    rows = con.execute(
+        "select source, entity_kind, entity_key, records, reason from marts.unmapped_entities "
+        "order by records desc, source, entity_kind, entity_key"
+    ).fetchall()
+    if not rows:
+        return ""
+    lines = [f"Not mapped to any service ({len(rows)}): their records count for no service"]
+    lines.append(format_table(["source", "kind", "key", "records", "why"], rows[:limit]))
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more: select * from marts.unmapped_entities")
+    return "\n".join(lines)
 
 
 def maturity_summary(con: duckdb.DuckDBPyConnection, *, quarters: int = 8) -> str:

@@ -151,9 +151,13 @@ BASE: dict[tuple[str, str], dict[str, Any]] = {
     ("gitlab", "merge_requests"): {"id": 7001, "iid": 1, "created_at": T, "updated_at": T},
     ("gitlab", "pipelines"): {"id": 8001, "created_at": T, "updated_at": T},
     ("gitlab", "deployments"): {"id": 9001, "iid": 1, "created_at": T, "deployable": {}},
+    ("gitlab", "merge_request_commits"): {"id": "c" * 40, "authored_date": T},
+    ("gitlab", "merge_request_notes"): {"id": 9101, "created_at": T, "system": False},
+    ("gitlab", "commits"): {"id": "d" * 40, "parent_ids": [], "committed_date": T},
     ("jenkins", "builds"): {"number": 1, "timestamp": 1767600000000, "building": False},
     ("pagerduty", "incidents"): {"id": "P1", "incident_number": 1, "created_at": T},
     ("opsgenie", "alerts"): {"id": "A1", "createdAt": T, "report": {"closeTime": 1000}},
+    ("opsgenie", "teams"): {"id": "T1", "name": "Payments"},
     ("catalog", "entities"): {"kind": "Component", "metadata": {"name": "svc-0"}},
 }
 # where a table's records are written, relative to the export dir, and how a page wraps them
@@ -169,9 +173,13 @@ FILES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("gitlab", "merge_requests"): ("gitlab/group/app/merge_requests.json", None),
     ("gitlab", "pipelines"): ("gitlab/group/app/pipelines.json", None),
     ("gitlab", "deployments"): ("gitlab/group/app/deployments.json", None),
+    ("gitlab", "merge_request_commits"): ("gitlab/group/app/merge_request_commits/1.json", None),
+    ("gitlab", "merge_request_notes"): ("gitlab/group/app/merge_request_notes/1.json", None),
+    ("gitlab", "commits"): ("gitlab/group/app/commits.json", None),
     ("jenkins", "builds"): ("jenkins/deploy/builds.json", "allBuilds"),
     ("pagerduty", "incidents"): ("pagerduty/incidents.json", "incidents"),
     ("opsgenie", "alerts"): ("opsgenie/alerts.json", "data"),
+    ("opsgenie", "teams"): ("opsgenie/teams.json", "data"),
 }
 WRONG = {  # kind -> (a value of the wrong type, what the reason says)
     "timestamp": ("yesterday", "is not an ISO-8601 timestamp"),

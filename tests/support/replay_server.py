@@ -405,9 +405,33 @@ class ExportApi:
 
     # -- GitLab --------------------------------------------------------------------------------
 
+    def _gitlab_projects(self) -> dict[str, dict[str, Any]]:
+        """Every project folder of the export, by path, with the numeric id its merge requests
+        or pipelines carry."""
+        root = self.root / "gitlab"
+        found: dict[str, dict[str, Any]] = {}
+        for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
+            stem = re.sub(r"-\d+$", "", path.stem)
+            if stem not in ("merge_requests", "pipelines", "deployments", "commits"):
+                continue
+            project = path.parent.relative_to(root).as_posix()
+            entry = found.setdefault(project, {"path_with_namespace": project, "id": None})
+            for item in _items(path.parent, stem) if stem != "deployments" else []:
+                if isinstance(item, dict) and item.get("project_id") and entry["id"] is None:
+                    entry["id"] = item["project_id"]
+        return found
+
     def _gitlab(self, request: Request, rest: str, base: str) -> Response:
+        if m := re.match(r"^api/v4/projects/([^/]+)$", rest):  # one project, by path or id
+            wanted = unquote(m.group(1))
+            for path, project in self._gitlab_projects().items():
+                if wanted in (path, str(project["id"])):
+                    return _json(200, {**project, "path": path.rpartition("/")[2]})
+            return _json(404, {"message": "404 Project Not Found"})
         match = re.match(
-            r"^api/v4/projects/([^/]+)/(merge_requests|pipelines|deployments)(?:/(\d+))?$", rest
+            r"^api/v4/projects/([^/]+)/(merge_requests|pipelines|deployments|repository/commits)"
+            r"(?:/(\d+))?(?:/(commits|notes))?$",
+            rest,
         )
         if not match:
             return _json(404, {"message": "404 Not Found"})
@@ -416,6 +440,22 @@ class ExportApi:
         if not folder.is_dir():
             return _json(404, {"message": "404 Project Not Found"})
         table = match.group(2)
+        if match.group(4):  # a merge request's commits or notes: offset pages
+            iid = int(match.group(3))
+            found = _children(folder, f"merge_request_{match.group(4)}", "iid", iid)
+            if found is None:  # none saved: an empty list for a merge request that exists
+                if not any(m.get("iid") == iid for m in _items(folder, "merge_requests")):
+                    return _json(404, {"message": "404 Not found"})
+                found = []
+            return self._gitlab_offset(request, found, f"{base}/{rest}")
+        if table == "repository/commits":
+            items = _items(folder, "commits")
+            since = request.arg("since")
+            if since:
+                items = [c for c in items if _date(c["committed_date"]) >= _date(since)]
+            if request.arg("pagination") == "keyset":
+                return _json(405, {"message": "405 Method Not Allowed"})
+            return self._gitlab_offset(request, items, f"{base}/{rest}", total=False)
         items = _items(folder, table)
         if match.group(3):
             found = [i for i in items if str(i.get("id")) == match.group(3)]
@@ -446,11 +486,28 @@ class ExportApi:
             headers["X-Next-Page"] = str(page + 1) if more else ""
             if more:
                 headers["Link"] = f'<{path}?{urlencode(query | {"page": page + 1})}>; rel="next"'
-        if table == "pipelines":  # the list is slim: times only from the single GET
-            chunk = [
-                {k: v for k, v in p.items() if k not in ("started_at", "finished_at", "duration")}
-                for p in chunk
-            ]
+        if table == "pipelines":  # the list is slim: times and name only from the single GET
+            slim = ("started_at", "finished_at", "duration", "name")
+            chunk = [{k: v for k, v in p.items() if k not in slim} for p in chunk]
+        return _json(200, chunk, headers)
+
+    @staticmethod
+    def _gitlab_offset(
+        request: Request, items: list[Any], path: str, *, total: bool = True
+    ) -> Response:
+        """Offset pages with `Link` and `X-Next-Page` (`X-Total` only where GitLab sends it:
+        never for commits)."""
+        per_page = min(int(request.arg("per_page", "20") or 20), 100)
+        page = int(request.arg("page", "1") or 1)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(items)
+        headers = {"X-Page": str(page), "X-Per-Page": str(per_page)}
+        headers["X-Next-Page"] = str(page + 1) if more else ""
+        if total:
+            headers["X-Total"] = str(len(items))
+        if more:
+            query = {k: v[-1] for k, v in request.query.items()} | {"page": str(page + 1)}
+            headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
         return _json(200, chunk, headers)
 
     # -- Jenkins -------------------------------------------------------------------------------
@@ -534,6 +591,9 @@ class ExportApi:
     # -- Opsgenie ------------------------------------------------------------------------------
 
     def _opsgenie(self, request: Request, rest: str, base: str) -> Response:
+        if rest == "v2/teams":
+            teams = _items(self.root / "opsgenie", "teams", "data")
+            return _json(200, {"data": teams, "took": 0.01, "requestId": "r-2"})
         if rest != "v2/alerts":
             return _json(404, {"message": "Could not find"})
         alerts = _items(self.root / "opsgenie", "alerts", "data")

@@ -1,76 +1,85 @@
 {#-
-    One row per change and service: every merged pull request and every direct commit of the
-    services' repos, with where it sits on the mainline and when its work started.
-      * A merged PR (merged_at set: a closed PR's merge_commit_sha is only a test merge) is
-        placed on the mainline by its merge_commit_sha: the merge commit, the squash commit or
-        the last rebased commit. Its first commit time is the earliest author date of the PR's
-        commits (GET .../pulls/{n}/commits); without those, the earliest author date of the
-        branch its merge commit brought in; without that, the PR's creation time.
-      * PRs merged into another branch than the repo's main branch are not changes: the main
-        branch is the base branch of most PRs whose merge commit is on the mainline (or of most
-        merged PRs when the repo has no commit graph).
-      * A direct commit is a mainline commit no merged PR produced (not a PR's merge commit, not
-        one of a PR's commits, not a rebased copy of one: same author date and message). Its
-        first commit time is its author date (for a merge commit, the earliest author date of
-        what it merged).
+    One row per change and service: every merged pull request (GitHub) or merge request
+    (GitLab) and every direct commit of the services' code repositories, with where it sits on
+    the mainline and when its work started. Both hosts arrive through the same unioned models
+    (int_change_requests_unioned, int_change_request_commits_unioned,
+    int_change_request_reviews_unioned, int_commits_mainline_ranked), keyed by repo_key.
+      * A merged request (merged_at set: a closed PR's merge_commit_sha is only a test merge) is
+        placed on the mainline by the first of its shas on it: merge_commit_sha (the merge
+        commit, GitHub's squash commit or last rebased commit), squash_commit_sha (GitLab's
+        squash commit), fast_forward_sha (GitLab's head sha after a fast-forward merge). Its
+        first commit time is the earliest author date of its commits; without those, the
+        earliest author date of the branch its merge commit brought in; without that, its
+        creation time. Its first review is the earliest review by someone else before the merge
+        (GitHub reviews; GitLab comments and approvals).
+      * Requests merged into another branch than the repo's main branch are not changes: the main
+        branch is the base branch of most requests placed on the mainline (or of most merged
+        requests when the repo has no commit graph).
+      * A direct commit is a mainline commit no merged request produced (not one of the shas
+        above, not one of a request's commits, not a rebased copy of one: same author date and
+        message). Its first commit time is its author date (for a merge commit, the earliest
+        author date of what it merged).
       * A change of a repo shared by several services (a monorepo) belongs to the services
         whose `stature.dev/paths` globs match a file it changed (files of its mainline commit
-        and of its PR's commits, when the data lists them); a change without file lists
+        and of its request's commits, when the data lists them); a change without file lists
         belongs to every service of the repo, one whose files match no glob to none.
+      * change_id: GitHub `acme/checkout#12` and `acme/checkout@<sha>`; GitLab
+        `gitlab:group/app!12` and `gitlab:group/app@<sha>`.
 -#}
-with pulls as (
+with requests as (
     select
-        lower(repo) as repo_key,
-        repo,
-        pr_number,
+        repo_key,
+        repo_host,
+        number_marker,
+        request_number,
         title,
         author_login,
         head_branch,
         base_branch,
         labels,
         merge_commit_sha,
+        squash_commit_sha,
+        fast_forward_sha,
         created_at,
         merged_at
-    from {{ ref('stg_github__pull_requests') }}
+    from {{ ref('int_change_requests_unioned') }}
     where merged_at is not null
 ),
 
-pull_commits as (
+request_commits as (
     select
-        lower(repo) as repo_key,
-        pr_number,
+        repo_key,
+        request_number,
         sha,
         authored_at,
         message,
         changed_files
-    from {{ ref('stg_github__pull_commits') }}
+    from {{ ref('int_change_request_commits_unioned') }}
 ),
 
-pr_first_commits as (
+request_first_commits as (
     select
         repo_key,
-        pr_number,
+        request_number,
         min(authored_at) as first_authored_at,
         count(*) as commit_count
-    from pull_commits
-    group by repo_key, pr_number
+    from request_commits
+    group by repo_key, request_number
 ),
 
 reviews as (
     select
-        lower(reviews.repo) as repo_key,
-        reviews.pr_number,
-        min(reviews.submitted_at) as first_review_at,
+        reviews.repo_key,
+        reviews.request_number,
+        min(reviews.reviewed_at) as first_review_at,
         count(*) as review_count
-    from {{ ref('stg_github__pull_reviews') }} as reviews
-    inner join pulls
-        on lower(reviews.repo) = pulls.repo_key and reviews.pr_number = pulls.pr_number
+    from {{ ref('int_change_request_reviews_unioned') }} as reviews
+    inner join requests
+        on reviews.repo_key = requests.repo_key and reviews.request_number = requests.request_number
     where
-        reviews.submitted_at is not null
-        and reviews.state <> 'PENDING'
-        and reviews.submitted_at <= pulls.merged_at
-        and coalesce(reviews.reviewer_login, '') <> coalesce(pulls.author_login, '')
-    group by lower(reviews.repo), reviews.pr_number
+        reviews.reviewed_at <= requests.merged_at
+        and coalesce(reviews.reviewer_login, '') <> coalesce(requests.author_login, '')
+    group by reviews.repo_key, reviews.request_number
 ),
 
 commits as (
@@ -86,17 +95,32 @@ repos_with_graph as (
     where is_mainline
 ),
 
-pulls_placed as (
+requests_placed as (
     select
-        pulls.*,
-        commits.mainline_position,
-        commits.sha is not null as is_on_mainline
-    from pulls
-    left join commits
+        requests.*,
+        coalesce(merge_commit.sha, squash_commit.sha, head_commit.sha) as mainline_sha,
+        coalesce(
+            merge_commit.mainline_position,
+            squash_commit.mainline_position,
+            head_commit.mainline_position
+        ) as mainline_position,
+        coalesce(merge_commit.sha, squash_commit.sha, head_commit.sha) is not null as is_on_mainline
+    from requests
+    left join commits as merge_commit
         on
-            pulls.repo_key = commits.repo_key
-            and pulls.merge_commit_sha = commits.sha
-            and commits.is_mainline
+            requests.repo_key = merge_commit.repo_key
+            and requests.merge_commit_sha = merge_commit.sha
+            and merge_commit.is_mainline
+    left join commits as squash_commit
+        on
+            requests.repo_key = squash_commit.repo_key
+            and requests.squash_commit_sha = squash_commit.sha
+            and squash_commit.is_mainline
+    left join commits as head_commit
+        on
+            requests.repo_key = head_commit.repo_key
+            and requests.fast_forward_sha = head_commit.sha
+            and head_commit.is_mainline
 ),
 
 base_branch_votes as (
@@ -110,87 +134,111 @@ base_branch_votes as (
                 count(*) desc,
                 base_branch
         ) as vote_rank
-    from pulls_placed
+    from requests_placed
     group by repo_key, base_branch
 ),
 
-pr_changes as (
+request_changes as (
     select
         'pr' as change_type,
-        pulls_placed.repo_key,
-        pulls_placed.repo_key || '#' || cast(pulls_placed.pr_number as varchar) as change_key,
-        pulls_placed.pr_number,
-        pulls_placed.merge_commit_sha as sha,
-        pulls_placed.title,
-        pulls_placed.author_login,
-        pulls_placed.head_branch,
-        pulls_placed.labels,
+        requests_placed.repo_key,
+        requests_placed.repo_key || requests_placed.number_marker
+        || cast(requests_placed.request_number as varchar) as change_key,
+        requests_placed.request_number as pr_number,
         coalesce(
-            pr_first_commits.first_authored_at,
+            requests_placed.mainline_sha,
+            requests_placed.merge_commit_sha,
+            requests_placed.squash_commit_sha,
+            requests_placed.fast_forward_sha
+        ) as sha,
+        requests_placed.title,
+        requests_placed.author_login,
+        requests_placed.head_branch,
+        requests_placed.labels,
+        coalesce(
+            request_first_commits.first_authored_at,
             merged_branches.merged_first_authored_at,
-            pulls_placed.created_at
+            requests_placed.created_at
         ) as first_commit_at,
         case
-            when pr_first_commits.first_authored_at is not null then 'pr_commits'
+            when request_first_commits.first_authored_at is not null then 'pr_commits'
             when merged_branches.merged_first_authored_at is not null then 'merged_branch'
             else 'pr_opened'
         end as first_commit_source,
-        pulls_placed.created_at as opened_at,
+        requests_placed.created_at as opened_at,
         reviews.first_review_at,
-        pulls_placed.merged_at,
-        pulls_placed.mainline_position,
-        coalesce(pr_first_commits.commit_count, merged_branches.merged_commit_count) as commit_count,
-        {{ stature.list_has('pulls_placed.labels', stature.sql_string(var('hotfix_label'))) }}
-        or {{ stature.regex_matches('pulls_placed.head_branch', var('hotfix_branch_pattern')) }}
+        requests_placed.merged_at,
+        requests_placed.mainline_position,
+        coalesce(request_first_commits.commit_count, merged_branches.merged_commit_count)
+            as commit_count,
+        {{ stature.list_has('requests_placed.labels', stature.sql_string(var('hotfix_label'))) }}
+        or {{ stature.regex_matches('requests_placed.head_branch', var('hotfix_branch_pattern')) }}
             as is_hotfix,
-        {{ stature.regex_matches('pulls_placed.title', var('revert_title_pattern')) }} as is_revert,
-        {{ stature.regex_matches('pulls_placed.title', var('rollback_title_pattern')) }}
+        {{ stature.regex_matches('requests_placed.title', var('revert_title_pattern')) }} as is_revert,
+        {{ stature.regex_matches('requests_placed.title', var('rollback_title_pattern')) }}
             as is_rollback
-    from pulls_placed
+    from requests_placed
     inner join base_branch_votes
-        on pulls_placed.repo_key = base_branch_votes.repo_key and base_branch_votes.vote_rank = 1
-    left join pr_first_commits
+        on requests_placed.repo_key = base_branch_votes.repo_key and base_branch_votes.vote_rank = 1
+    left join request_first_commits
         on
-            pulls_placed.repo_key = pr_first_commits.repo_key
-            and pulls_placed.pr_number = pr_first_commits.pr_number
+            requests_placed.repo_key = request_first_commits.repo_key
+            and requests_placed.request_number = request_first_commits.request_number
     left join merged_branches
         on
-            pulls_placed.repo_key = merged_branches.repo_key
-            and pulls_placed.merge_commit_sha = merged_branches.sha
+            requests_placed.repo_key = merged_branches.repo_key
+            and coalesce(requests_placed.mainline_sha, requests_placed.merge_commit_sha)
+            = merged_branches.sha
     left join reviews
         on
-            pulls_placed.repo_key = reviews.repo_key
-            and pulls_placed.pr_number = reviews.pr_number
+            requests_placed.repo_key = reviews.repo_key
+            and requests_placed.request_number = reviews.request_number
     where
-        pulls_placed.is_on_mainline
-        or coalesce(pulls_placed.base_branch, '') = coalesce(base_branch_votes.base_branch, '')
+        requests_placed.is_on_mainline
+        or coalesce(requests_placed.base_branch, '') = coalesce(base_branch_votes.base_branch, '')
 ),
 
-pr_produced as (
+request_produced as (
     select
         repo_key,
         merge_commit_sha as sha
-    from pulls
+    from requests
     where merge_commit_sha is not null
     union
     select
-        pull_commits.repo_key,
-        pull_commits.sha
-    from pull_commits
-    inner join pulls
-        on pull_commits.repo_key = pulls.repo_key and pull_commits.pr_number = pulls.pr_number
+        repo_key,
+        squash_commit_sha as sha
+    from requests
+    where squash_commit_sha is not null
+    union
+    select
+        repo_key,
+        fast_forward_sha as sha
+    from requests
+    where fast_forward_sha is not null
+    union
+    select
+        request_commits.repo_key,
+        request_commits.sha
+    from request_commits
+    inner join requests
+        on
+            request_commits.repo_key = requests.repo_key
+            and request_commits.request_number = requests.request_number
     union
     select
         commits.repo_key,
         commits.sha
     from commits
-    inner join pull_commits
+    inner join request_commits
         on
-            commits.repo_key = pull_commits.repo_key
-            and commits.authored_at = pull_commits.authored_at
-            and commits.message = pull_commits.message
-    inner join pulls
-        on pull_commits.repo_key = pulls.repo_key and pull_commits.pr_number = pulls.pr_number
+            commits.repo_key = request_commits.repo_key
+            and commits.authored_at = request_commits.authored_at
+            and commits.message = request_commits.message
+    inner join requests
+        on
+            request_commits.repo_key = requests.repo_key
+            and request_commits.request_number = requests.request_number
     where commits.is_mainline
 ),
 
@@ -225,15 +273,15 @@ direct_changes as (
         {{ stature.regex_matches('commits.message', var('rollback_title_pattern')) }}
             as is_rollback
     from commits
-    left join pr_produced
-        on commits.repo_key = pr_produced.repo_key and commits.sha = pr_produced.sha
+    left join request_produced
+        on commits.repo_key = request_produced.repo_key and commits.sha = request_produced.sha
     left join merged_branches
         on commits.repo_key = merged_branches.repo_key and commits.sha = merged_branches.sha
-    where commits.is_mainline and pr_produced.sha is null
+    where commits.is_mainline and request_produced.sha is null
 ),
 
 changes as (
-    select * from pr_changes
+    select * from request_changes
     union all
     select * from direct_changes
 ),
@@ -256,12 +304,10 @@ shared_changes as (
 
 mainline_files as (
     select
-        commits.repo_key,
-        commits.sha,
+        source_commits.repo_key,
+        source_commits.sha,
         changed.file_path
-    from {{ ref('stg_github__commits') }} as source_commits
-    inner join commits
-        on lower(source_commits.repo) = commits.repo_key and source_commits.sha = commits.sha
+    from {{ ref('int_commits_unioned') }} as source_commits
     {{ stature.unnest_list('source_commits.changed_files', 'changed', 'file_path') }}
 ),
 
@@ -277,11 +323,11 @@ change_files as (
         shared_changes.change_key,
         changed.file_path
     from shared_changes
-    inner join pull_commits
+    inner join request_commits
         on
-            shared_changes.repo_key = pull_commits.repo_key
-            and shared_changes.pr_number = pull_commits.pr_number
-    {{ stature.unnest_list('pull_commits.changed_files', 'changed', 'file_path') }}
+            shared_changes.repo_key = request_commits.repo_key
+            and shared_changes.pr_number = request_commits.request_number
+    {{ stature.unnest_list('request_commits.changed_files', 'changed', 'file_path') }}
 ),
 
 service_globs as (
@@ -320,6 +366,8 @@ select
     repo_services.service_id,
     changes.change_type,
     changes.repo_key,
+    repo_services.repo_host,
+    repo_services.repo_name,
     changes.pr_number,
     changes.sha,
     changes.title,

@@ -10,8 +10,10 @@
 --   * Changes merged more than `history_horizon_days` before the service's first production
 --     deployment are history, not changes, and are left out (tracking a service mid-life must
 --     not invent year-long lead times).
---   * Durations are epoch-second differences / 3600.0; a PR's parts are clamped at zero when
---     its events are out of order (e.g. the PR was opened before its first commit).
+--   * Durations are epoch-second differences / 3600.0; a PR's (or MR's) parts are clamped at zero
+--     when its events are out of order (e.g. it was opened before its first commit).
+--   * Changes and deployments meet by service, whatever host keeps the code and whatever system
+--     deploys it: positions come from the service's code repository (int_deployments_positioned).
 with changes as (
     select * from {{ ref('int_changes_identified') }}
 ),
@@ -159,6 +161,8 @@ select
     service_id,
     change_type,
     repo_key,
+    repo_host,
+    repo_name,
     pr_number,
     sha,
     title,

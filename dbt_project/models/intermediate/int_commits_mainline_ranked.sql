@@ -1,6 +1,7 @@
 {#-
-    The mainline of every repo: the first-parent chain from the repo's head (the newest commit
-    no other commit names as a parent), numbered from the oldest (position 0) to the head.
+    The mainline of every code repository (GitHub or GitLab, int_commits_unioned): the
+    first-parent chain from the repository's head (the newest commit no other commit names as a
+    parent), numbered from the oldest (position 0) to the head.
 
     Linear-time by pointer jumping instead of a recursive walk: jump level k holds, for every
     commit, its 2^k-th first-parent ancestor (level k+1 = level k applied twice), then the
@@ -13,8 +14,8 @@
 
 with commits as (
     select
-        row_number() over (order by lower(repo), sha) as commit_id,
-        lower(repo) as repo_key,
+        row_number() over (order by repo_key, sha) as commit_id,
+        repo_key,
         sha,
         first_parent_sha,
         parent_shas,
@@ -23,7 +24,7 @@ with commits as (
         message,
         authored_at,
         committed_at
-    from {{ ref('stg_github__commits') }}
+    from {{ ref('int_commits_unioned') }}
 ),
 
 parent_edges as (

@@ -1,7 +1,9 @@
 -- One row per production deployment, placed on its service's mainline and in its service's
 -- deployment sequence (by deployed_at, then deployment_id).
---   * mainline_position: the position of the deployed sha on the mainline of the service's
---     GitHub repo (NULL when the sha is not a mainline commit or the repo has no commit graph).
+--   * mainline_position: the position of the deployed sha on the mainline of the service's code
+--     repository (int_repo_services_mapped: its GitHub repo, else its GitLab project), whatever
+--     system deployed it (NULL when the sha is not a mainline commit or the repository has no
+--     commit graph).
 --   * A deployment "advances" when its position is beyond every earlier deployment's: it
 --     contains the positions (previous maximum, its position]. The first deployment contains
 --     everything up to its position (within the history horizon, see int_changes_linked).

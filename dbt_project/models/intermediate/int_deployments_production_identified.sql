@@ -1,76 +1,50 @@
 -- One row per production deployment: a successful attempt whose environment (or Actions
--- workflow name) matches the production patterns, attributed to one catalog service, with the
--- team that owned the service on the local deploy day.
---   * GitHub deployment / Actions run -> the service(s) whose github.com/project-slug is the
---     repo; in a repo shared by several services, the service whose id appears in the
---     deployment's payload.service / environment / task / description (Actions: workflow name
---     or path); the longest id wins when several appear; none -> not attributed.
---   * GitLab deployment -> gitlab.com/project-slug; Jenkins build -> jenkins.io/job-full-name.
+-- workflow / GitLab pipeline name) matches the production patterns, attributed to one catalog
+-- service, with the team that owned the service on the local deploy day.
+--   * Every source maps through int_source_keys_mapped: a GitHub deployment or Actions run by
+--     its repo (github.com/project-slug), a GitLab deployment or pipeline by its project
+--     (gitlab.com/project-slug, path or id), a Jenkins build by its job
+--     (jenkins.io/job-full-name). Where several services share the key (a monorepo, a shared
+--     job), the service whose id appears in the attempt's hint (GitHub: payload.service /
+--     environment / task / description; Actions: workflow name or path; GitLab: environment and
+--     job, or pipeline name; Jenkins: the job) wins, the longest id first; none -> not
+--     attributed (marts.unmapped_entities counts them).
 --   * An Actions run that created a GitHub deployment of the same service and sha while it ran
---     is the same deployment: the GitHub deployment is kept, the run is dropped.
+--     is the same deployment: the GitHub deployment is kept, the run is dropped. Likewise a
+--     GitLab pipeline during which a GitLab deployment of the same service and sha was created.
 with attempts as (
     select * from {{ ref('int_deployments_unioned') }}
     where is_success and is_production and deployed_at is not null
 ),
 
-repo_services as (
-    select * from {{ ref('int_repo_services_mapped') }}
+source_keys as (
+    select * from {{ ref('int_source_keys_mapped') }}
+    where source in ('github', 'gitlab', 'jenkins')
 ),
 
-components as (
-    select
-        service_id,
-        lower(gitlab_project) as gitlab_project_key,
-        jenkins_job
-    from {{ ref('stg_catalog__components') }}
-),
-
-github_candidates as (
+candidates as (
     select
         attempts.deployment_id,
-        repo_services.service_id,
-        repo_services.services_in_repo,
+        source_keys.service_id,
         row_number() over (
             partition by attempts.deployment_id
-            order by length(repo_services.service_id) desc, repo_services.service_id
+            order by length(source_keys.service_id) desc, source_keys.service_id
         ) as match_rank
     from attempts
-    inner join repo_services
-        on attempts.repo_key = repo_services.repo_key
+    inner join source_keys
+        on attempts.match_source = source_keys.source and attempts.match_key = source_keys.match_key
     where
-        repo_services.services_in_repo = 1
-        or position(lower(repo_services.service_id) in lower(attempts.service_hint)) > 0
-),
-
-github_attributed as (
-    select
-        deployment_id,
-        service_id
-    from github_candidates
-    where match_rank = 1
-),
-
-other_attributed as (
-    select
-        attempts.deployment_id,
-        components.service_id
-    from attempts
-    inner join components
-        on
-            (attempts.source = 'gitlab_deployment' and lower(attempts.source_key) = components.gitlab_project_key)
-            or (attempts.source = 'jenkins' and attempts.source_key = components.jenkins_job)
+        source_keys.services_for_key = 1
+        or position(lower(source_keys.service_id) in lower(attempts.service_hint)) > 0
 ),
 
 attributed as (
     select
         attempts.*,
-        coalesce(github_attributed.service_id, other_attributed.service_id) as service_id
+        candidates.service_id
     from attempts
-    left join github_attributed
-        on attempts.deployment_id = github_attributed.deployment_id
-    left join other_attributed
-        on attempts.deployment_id = other_attributed.deployment_id
-    where coalesce(github_attributed.service_id, other_attributed.service_id) is not null
+    inner join candidates
+        on attempts.deployment_id = candidates.deployment_id and candidates.match_rank = 1
 ),
 
 duplicate_runs as (
@@ -80,10 +54,12 @@ duplicate_runs as (
         on
             runs.service_id = deployments.service_id
             and runs.sha = deployments.sha
-            and deployments.source = 'github_deployment'
+            and (
+                (runs.source = 'github_actions' and deployments.source = 'github_deployment')
+                or (runs.source = 'gitlab_pipeline' and deployments.source = 'gitlab_deployment')
+            )
             and runs.started_at <= deployments.started_at
             and runs.deployed_at >= deployments.started_at
-    where runs.source = 'github_actions'
 ),
 
 deduplicated as (
@@ -111,7 +87,6 @@ select
     owners.team_id,
     localized.source,
     localized.source_key,
-    localized.repo_key,
     localized.source_deployment_id,
     localized.environment,
     localized.sha,

@@ -1,7 +1,10 @@
 -- One row per deployment attempt of any source, before any filtering: GitHub deployments
--- (with their first `success` status), GitHub Actions runs, GitLab deployments and Jenkins
--- builds. `is_success` and `is_production` say whether it is a production deployment under
--- the configured patterns (vars), so an excluded attempt can still be explained.
+-- (with their first `success` status), GitHub Actions runs, GitLab deployments, GitLab
+-- pipelines and Jenkins builds. `is_success` and `is_production` say whether it is a production
+-- deployment under the configured patterns (vars), so an excluded attempt can still be
+-- explained. A pipeline is judged like an Actions run: its name (`workflow:name`) must match the
+-- deploy and the production patterns. `match_source` and `match_key` are what the catalog maps
+-- it by (int_source_keys_mapped): the GitHub repo, the GitLab project, the Jenkins job.
 with github_statuses as (
     select
         repo,
@@ -40,7 +43,8 @@ github_deployments as (
             as deployment_id,
         'github_deployment' as source,
         deployments.repo as source_key,
-        lower(deployments.repo) as repo_key,
+        'github' as match_source,
+        lower(deployments.repo) as match_key,
         cast(deployments.deployment_id as varchar) as source_deployment_id,
         deployments.environment,
         deployments.sha,
@@ -71,7 +75,8 @@ actions_runs as (
         'actions:' || repo || ':' || cast(run_id as varchar) as deployment_id,
         'github_actions' as source,
         repo as source_key,
-        lower(repo) as repo_key,
+        'github' as match_source,
+        lower(repo) as match_key,
         cast(run_id as varchar) as source_deployment_id,
         coalesce(workflow_name, workflow_path) as environment,
         head_sha as sha,
@@ -93,13 +98,14 @@ gitlab_deployments as (
         'gitlab:' || project || ':' || cast(deployment_id as varchar) as deployment_id,
         'gitlab_deployment' as source,
         project as source_key,
-        cast(null as varchar) as repo_key,
+        'gitlab' as match_source,
+        lower(project) as match_key,
         cast(deployment_id as varchar) as source_deployment_id,
         environment,
         sha,
         ref,
         job_name as title,
-        coalesce(environment, '') as service_hint,
+        coalesce(environment, '') || ' ' || coalesce(job_name, '') as service_hint,
         created_at as started_at,
         coalesce(finished_at, updated_at) as deployed_at,
         status as final_state,
@@ -109,12 +115,36 @@ gitlab_deployments as (
     from {{ ref('stg_gitlab__deployments') }}
 ),
 
+gitlab_pipelines as (
+    select
+        'pipeline:' || project || ':' || cast(pipeline_id as varchar) as deployment_id,
+        'gitlab_pipeline' as source,
+        project as source_key,
+        'gitlab' as match_source,
+        lower(project) as match_key,
+        cast(pipeline_id as varchar) as source_deployment_id,
+        pipeline_name as environment,
+        sha,
+        ref,
+        pipeline_name as title,
+        coalesce(pipeline_name, '') as service_hint,
+        coalesce(started_at, created_at) as started_at,
+        coalesce(finished_at, updated_at) as deployed_at,
+        status as final_state,
+        coalesce(status = 'success', false) as is_success,
+        {{ stature.regex_matches('pipeline_name', var('deploy_workflow_pattern')) }}
+        and {{ stature.regex_matches('pipeline_name', var('production_workflow_pattern')) }}
+            as is_production
+    from {{ ref('stg_gitlab__pipelines') }}
+),
+
 jenkins_builds as (
     select
         'jenkins:' || job || ':' || cast(build_number as varchar) as deployment_id,
         'jenkins' as source,
         job as source_key,
-        cast(null as varchar) as repo_key,
+        'jenkins' as match_source,
+        job as match_key,
         cast(build_number as varchar) as source_deployment_id,
         coalesce(environment, 'production') as environment,
         sha,
@@ -138,5 +168,7 @@ union all
 select * from actions_runs
 union all
 select * from gitlab_deployments
+union all
+select * from gitlab_pipelines
 union all
 select * from jenkins_builds

@@ -1,17 +1,16 @@
--- One row per incident of any source, attributed to a catalog service:
+-- One row per incident of any source, attributed to a catalog service through
+-- int_source_keys_mapped:
 --   * PagerDuty incidents -> the service whose pagerduty.com/service-id is the incident's.
 --   * GitHub issues labelled `incident_label` (var) -> the service of the repo.
---   * Opsgenie alerts -> the service whose opsgenie.com/team is one of the alert's teams,
---     responders or tags.
+--   * Opsgenie alerts -> the service whose opsgenie.com/team names (by id or by name) one of the
+--     alert's teams or responders, or one of its tags; or whose
+--     opsgenie.com/component-selector names one of its tags (`tag:"service:checkout"`).
 -- When several services match, the one whose id appears in the title wins (longest id first);
--- if none does, the incident keeps no service (it still counts for the org).
-with components as (
-    select
-        service_id,
-        pagerduty_service_id,
-        lower(github_repo) as repo_key,
-        opsgenie_team
-    from {{ ref('stg_catalog__components') }}
+-- if none does, the incident keeps no service (it still counts for the org; marts.
+-- unmapped_entities lists it).
+with source_keys as (
+    select * from {{ ref('int_source_keys_mapped') }}
+    where source in ('pagerduty', 'github', 'opsgenie')
 ),
 
 pagerduty as (
@@ -56,25 +55,25 @@ opsgenie_alerts as (
 opsgenie_keys as (
     select
         opsgenie_alerts.alert_id,
-        key_list.team_key
+        lower(key_list.team_key) as team_key
     from opsgenie_alerts
     {{ stature.unnest_list('opsgenie_alerts.team_ids', 'key_list', 'team_key') }}
     union
     select
         opsgenie_alerts.alert_id,
-        key_list.team_key
+        lower(key_list.team_key) as team_key
     from opsgenie_alerts
     {{ stature.unnest_list('opsgenie_alerts.responder_ids', 'key_list', 'team_key') }}
     union
     select
         opsgenie_alerts.alert_id,
-        key_list.team_key
+        lower(key_list.team_key) as team_key
     from opsgenie_alerts
     {{ stature.unnest_list('opsgenie_alerts.responder_names', 'key_list', 'team_key') }}
     union
     select
         opsgenie_alerts.alert_id,
-        key_list.team_key
+        lower(key_list.team_key) as team_key
     from opsgenie_alerts
     {{ stature.unnest_list('opsgenie_alerts.tags', 'key_list', 'team_key') }}
 ),
@@ -106,21 +105,24 @@ incidents as (
 candidates as (
     select
         pagerduty.incident_id,
-        components.service_id
+        source_keys.service_id
     from pagerduty
-    inner join components on pagerduty.match_key = components.pagerduty_service_id
+    inner join source_keys
+        on source_keys.source = 'pagerduty' and pagerduty.match_key = source_keys.match_key
     union
     select
         github.incident_id,
-        components.service_id
+        source_keys.service_id
     from github
-    inner join components on github.match_key = components.repo_key
+    inner join source_keys
+        on source_keys.source = 'github' and github.match_key = source_keys.match_key
     union
     select
         'opsgenie:' || opsgenie_keys.alert_id as incident_id,
-        components.service_id
+        source_keys.service_id
     from opsgenie_keys
-    inner join components on opsgenie_keys.team_key = components.opsgenie_team
+    inner join source_keys
+        on source_keys.source = 'opsgenie' and opsgenie_keys.team_key = source_keys.match_key
 ),
 
 ranked as (
@@ -151,6 +153,15 @@ attributed as (
         service_id
     from ranked
     where candidate_rank = 1 and (candidate_count = 1 or is_named)
+),
+
+candidate_lists as (
+    select
+        incident_id,
+        count(*) as candidate_count,
+        {{ dbt.listagg('service_id', "', '", 'order by service_id') }} as candidate_services
+    from candidates
+    group by incident_id
 )
 
 select
@@ -164,7 +175,11 @@ select
     incidents.status,
     incidents.created_at,
     incidents.resolved_at,
-    incidents.url
+    incidents.url,
+    coalesce(candidate_lists.candidate_count, 0) as candidate_count,
+    candidate_lists.candidate_services
 from incidents
 left join attributed
     on incidents.incident_id = attributed.incident_id
+left join candidate_lists
+    on incidents.incident_id = candidate_lists.incident_id

@@ -4,6 +4,9 @@
     ISO week, a calendar month or a fiscal quarter, local to var stature_timezone.
     Periods run from the entity's first period with any event to the org's last period with
     any event; a period without deployments has deployments = 0 and NULL rates.
+    lead_time_coverage: of the services that deployed in the period, the share whose deployments
+    brought changes with a lead time; below 1 a team's or the org's lead time covers only some
+    of its services (one whose code host or commit data is missing shows here, not silently).
 -#}
 {%- set start_month = var('fiscal_year_start_month') -%}
 
@@ -118,6 +121,7 @@ event_periods as (
         entity_type,
         entity_id,
         event_type,
+        service_id,
         event_day,
         is_failure,
         is_rework,
@@ -183,6 +187,9 @@ aggregated as (
             as changes_linked_by_graph,
         count(case when event_type = 'change' and linkage = 'time_order' then 1 end)
             as changes_linked_by_time_order,
+        count(distinct case when event_type = 'deployment' then service_id end)
+            as services_with_deployments,
+        count(distinct case when event_type = 'change' then service_id end) as services_with_changes,
         count(case when event_type = 'incident' then 1 end) as incidents,
         {{ stature.percentile("case when event_type = 'incident' then restore_hours end", 0.5) }}
             as restore_time_p50_hours
@@ -209,6 +216,8 @@ filled as (
         coalesce(aggregated.changes, 0) as changes,
         coalesce(aggregated.changes_linked_by_graph, 0) as changes_linked_by_graph,
         coalesce(aggregated.changes_linked_by_time_order, 0) as changes_linked_by_time_order,
+        coalesce(aggregated.services_with_deployments, 0) as services_with_deployments,
+        coalesce(aggregated.services_with_changes, 0) as services_with_changes,
         coalesce(aggregated.incidents, 0) as incidents,
         aggregated.restore_time_p50_hours
     from spine
@@ -259,7 +268,11 @@ rated as (
         case
             when measured.changes > 0
                 then cast(measured.changes_linked_by_graph as double) / measured.changes
-        end as linkage_coverage
+        end as linkage_coverage,
+        case
+            when measured.services_with_deployments > 0
+                then cast(measured.services_with_changes as double) / measured.services_with_deployments
+        end as lead_time_coverage
     from measured_days as measured
 ),
 
@@ -384,6 +397,9 @@ select
     rated.changes_linked_by_graph,
     rated.changes_linked_by_time_order,
     rated.linkage_coverage,
+    rated.services_with_deployments,
+    rated.services_with_changes,
+    rated.lead_time_coverage,
     tiers.deployment_frequency_tier,
     tiers.lead_time_tier,
     tiers.change_failure_rate_tier,

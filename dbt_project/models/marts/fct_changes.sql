@@ -1,4 +1,4 @@
--- One row per change (a merged pull request or a direct commit) and service.
+-- One row per change (a merged pull request or merge request, or a direct commit) and service.
 with changes as (
     select
         *,
@@ -15,7 +15,8 @@ select
     changes.service_id,
     coalesce(changes.deployment_team_id, owners.team_id) as team_id,
     changes.change_type,
-    changes.repo_key as repo,
+    changes.repo_name as repo,
+    changes.repo_host,
     changes.pr_number,
     changes.sha,
     changes.title,

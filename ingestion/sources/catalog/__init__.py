@@ -42,16 +42,21 @@ def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[st
     return {"kind": kind, "namespace": namespace, "name": name}
 
 
-def repo_slugs(entities: Iterable[Any]) -> list[str]:
-    """GitHub repos (`owner/name`, as written) the catalog's components point at."""
-    slugs = []
+def annotation_values(entities: Iterable[Any], annotation: str) -> list[str]:
+    """The values (as written, trimmed) of `annotation` on the catalog's components."""
+    values = []
     for entity in entities:
         if not isinstance(entity, dict) or entity.get("kind") != "Component":
             continue
         annotations = (entity.get("metadata") or {}).get("annotations") or {}
-        if isinstance(annotations, dict) and annotations.get(REPO_ANNOTATION):
-            slugs.append(str(annotations[REPO_ANNOTATION]).strip())
-    return slugs
+        if isinstance(annotations, dict) and annotations.get(annotation):
+            values.append(str(annotations[annotation]).strip())
+    return values
+
+
+def repo_slugs(entities: Iterable[Any]) -> list[str]:
+    """GitHub repos (`owner/name`, as written) the catalog's components point at."""
+    return annotation_values(entities, REPO_ANNOTATION)
 
 
 def repos_of(entities: Iterable[Any]) -> set[str]:

@@ -1,5 +1,12 @@
-"""GitLab: merge requests, pipelines and deployments of each project (path with namespace,
-`group/sub/app`). The API side is in `api.py`."""
+"""GitLab: merge requests (with their commits and notes), default-branch commits, pipelines and
+deployments of each project (path with namespace, `group/sub/app`, or numeric id). The API side
+is in `api.py`.
+
+A merged merge request becomes a change as a GitHub pull request does: its commits give the
+first commit time, its notes the first review (a comment or an approval by someone else), and
+the default branch's commits (`parent_ids`) place it on the mainline through its
+`merge_commit_sha`, `squash_commit_sha` or, for a fast-forward merge, its head `sha`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ingestion.records import RecordError, as_int, as_timestamp, field, first_present
-from ingestion.spec import ExportFile, RawTable, Source, integer, timestamp
+from ingestion.spec import ExportFile, RawTable, Source, boolean, integer, present, timestamp
+
+PROJECT_ANNOTATION = "gitlab.com/project-slug"  # the catalog annotation naming a project
+
+_COMMIT_TIMES = (timestamp("authored_date"), timestamp("committed_date"))
 
 
-def _table(name: str, key: str, column: str, what: str, *typed: Any) -> RawTable:
+def _versioned(name: str, key: str, column: str, what: str, *typed: Any) -> RawTable:
     return RawTable(
         "gitlab",
         name,
@@ -29,24 +40,26 @@ def _table(name: str, key: str, column: str, what: str, *typed: Any) -> RawTable
 
 
 TABLES = (
-    _table(
+    _versioned(
         "merge_requests",
         "iid",
         "iid",
         "Merge requests (GET /projects/{id}/merge_requests)",
         integer("id"),
+        integer("project_id"),
         timestamp("merged_at"),
         timestamp("closed_at"),
     ),
-    _table(
+    _versioned(
         "pipelines",
         "id",
         "pipeline_id",
-        "Pipelines (GET /projects/{id}/pipelines)",
+        "Pipelines (GET /projects/{id}/pipelines, then each one's GET)",
+        integer("project_id"),
         timestamp("started_at"),
         timestamp("finished_at"),
     ),
-    _table(
+    _versioned(
         "deployments",
         "id",
         "deployment_id",
@@ -54,23 +67,84 @@ TABLES = (
         integer("iid"),
         timestamp("deployable.finished_at"),
     ),
+    RawTable(
+        "gitlab",
+        "merge_request_commits",
+        ("project", "mr_iid", "sha"),
+        {"project": "text", "mr_iid": "bigint", "sha": "text"},
+        "Commits of a merge request (GET /projects/{id}/merge_requests/{iid}/commits).",
+        typed=(present("id", required=True), *_COMMIT_TIMES),
+        key_path="id",
+    ),
+    RawTable(
+        "gitlab",
+        "merge_request_notes",
+        ("project", "mr_iid", "note_id"),
+        {"project": "text", "mr_iid": "bigint", "note_id": "bigint"},
+        "Notes of a merge request: comments, and system notes such as approvals "
+        "(GET /projects/{id}/merge_requests/{iid}/notes).",
+        typed=(
+            integer("id", required=True),
+            timestamp("created_at"),
+            timestamp("updated_at"),
+            boolean("system"),
+        ),
+        key_path="id",
+    ),
+    RawTable(
+        "gitlab",
+        "commits",
+        ("project", "sha"),
+        {"project": "text", "sha": "text"},
+        "Commits of the default branch with parent_ids (GET /projects/{id}/repository/commits).",
+        typed=(present("id", required=True), *_COMMIT_TIMES),
+        key_path="id",
+    ),
 )
-# gitlab/<project path>/<endpoint>.json, pages as pulls.json, pulls-2.json, ...
-FILES = tuple(ExportFile(t.name, f"{{project+}}/{t.name}{{page}}.json") for t in TABLES)
-_KEY = {t.name: (t.key_path, t.primary_key[1]) for t in TABLES}
+
+# gitlab/<project path>/<list>.json with pages as merge_requests.json, merge_requests-2.json, ...;
+# the per-merge-request lists are one file per merge request (merge_request_commits/12.json), or
+# one NDJSON bundle per project for large exports ({"iid": 12, "items": [...]} per line).
+_PROJECT = "{project+}"
+_LISTS = ("merge_requests", "pipelines", "deployments", "commits")
+_CHILDREN = ("merge_request_commits", "merge_request_notes")
+FILES = (
+    *(ExportFile(name, f"{_PROJECT}/{name}{{page}}.json") for name in _LISTS),
+    *(
+        ExportFile(name, f"{_PROJECT}/{name}/{{parent}}.json", parent_key="iid")
+        for name in _CHILDREN
+    ),
+    *(
+        ExportFile(name, f"{_PROJECT}/{name}.ndjson", "ndjson", parent_key="iid")
+        for name in _CHILDREN
+    ),
+)
+_VERSIONED = {t.name: (t.key_path, t.primary_key[1]) for t in TABLES if t.versioned_by}
 
 
 def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
-    source_key, column = _KEY[table]
-    key = as_int(field(item, source_key), source_key)
-    version = first_present(item, "updated_at", "created_at")
-    if version is None:
-        raise RecordError("missing 'updated_at' and 'created_at'", str(key), field="updated_at")
-    return {
-        "project": context["project"],
-        column: key,
-        "updated_at": as_timestamp(version, "updated_at", str(key)),
-    }
+    """The key columns of one GitLab object of `table` (its fields were checked already)."""
+    project = str(context["project"])
+    if table in _VERSIONED:
+        source_key, column = _VERSIONED[table]
+        key = as_int(field(item, source_key), source_key)
+        version = first_present(item, "updated_at", "created_at")
+        if version is None:
+            raise RecordError("missing 'updated_at' and 'created_at'", str(key), field="updated_at")
+        return {
+            "project": project,
+            column: key,
+            "updated_at": as_timestamp(version, "updated_at", str(key)),
+        }
+    if table == "commits":
+        return {"project": project, "sha": str(field(item, "id"))}
+    # per-merge-request lists: the reader checked the parent (a file named for it, or a line)
+    mr_iid = int(context["parent"])
+    if table == "merge_request_commits":
+        return {"project": project, "mr_iid": mr_iid, "sha": str(field(item, "id"))}
+    if table == "merge_request_notes":
+        return {"project": project, "mr_iid": mr_iid, "note_id": as_int(field(item, "id"), "id")}
+    raise KeyError(table)
 
 
 SOURCE = Source(

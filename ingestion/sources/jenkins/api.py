@@ -1,4 +1,5 @@
-"""Jenkins in API mode: `GET /job/<job>/api/json?tree=allBuilds[...]{M,N}`, 100 builds per range,
+"""Jenkins in API mode, for `sources.jenkins.jobs` and the catalog's `jenkins.io/job-full-name`
+annotations: `GET /job/<job>/api/json?tree=allBuilds[...]{M,N}`, 100 builds per range,
 newest first (`builds` alone stops at 100). One cursor per job (`<job> builds`): the build number
 to refresh from, the oldest build still running at the last run (its result will change), so a
 nightly run reads ranges until it passes that number.
@@ -12,8 +13,11 @@ from urllib.parse import quote
 import requests
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 
-from ingestion.pulling import Pull, as_int
+from ingestion import files
+from ingestion.pulling import Pull, as_int, configured_paths
+from ingestion.sources import catalog
 
+JOB_ANNOTATION = "jenkins.io/job-full-name"  # the catalog annotation naming a service's job
 TREE_FIELDS = (
     "number,url,result,building,timestamp,duration,displayName,id,"
     "actions[parameters[name,value],lastBuiltRevision[SHA1]]"
@@ -57,9 +61,24 @@ class BuildRanges(BasePaginator):
         request.params = {**(request.params or {}), "tree": self._tree()}
 
 
+def jobs(config: Any) -> list[str]:
+    """sources.jenkins.jobs plus the catalog's `jenkins.io/job-full-name` annotations, once each."""
+    seen: dict[str, None] = {}
+    for job in config.sources.jenkins.jobs:
+        seen.setdefault(job.strip("/ "), None)
+    for path in configured_paths(config, "catalog"):
+        try:
+            documents = [doc for *_, doc in files.yaml_documents(path, files.Limits())]
+        except files.FileProblem:
+            continue  # the catalog source reports the bad file
+        for job in catalog.annotation_values(documents, JOB_ANNOTATION):
+            seen.setdefault(job.strip("/ "), None)
+    return [job for job in seen if job]
+
+
 def pull(pull: Pull) -> None:
-    for job in pull.section.jobs:
-        _job(pull, job.strip("/"))
+    for job in jobs(pull.config):
+        _job(pull, job)
 
 
 def _job(pull: Pull, job: str) -> None:

@@ -1,5 +1,7 @@
 """Opsgenie: alerts (GET /v2/alerts), keyed by id, versioned by updatedAt; `report.closeTime`
-is milliseconds from creation to close. The API side is in `api.py`."""
+is milliseconds from creation to close. Teams (GET /v2/teams) give the names of the team ids
+alerts carry, so a catalog that names its Opsgenie team (Backstage's habit) maps its alerts as
+one that gives the id. The API side is in `api.py`."""
 
 from __future__ import annotations
 
@@ -25,12 +27,26 @@ TABLES = (
         ),
         key_path="id",
     ),
+    RawTable(
+        "opsgenie",
+        "teams",
+        ("team_id",),
+        {"team_id": "text"},
+        "Teams (GET /v2/teams): the names of the team ids alerts carry.",
+        typed=(present("id", required=True), present("name", required=True)),
+        key_path="id",
+    ),
 )
-FILES = (ExportFile("alerts", "alerts{page}.json", wrapper="data"),)
+FILES = (
+    ExportFile("alerts", "alerts{page}.json", wrapper="data"),
+    ExportFile("teams", "teams{page}.json", wrapper="data"),
+)
 
 
 def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     key = str(field(item, "id"))
+    if table == "teams":
+        return {"team_id": key}
     version = first_present(item, "updatedAt", "createdAt")
     if version is None:
         raise RecordError("missing 'updatedAt' and 'createdAt'", key, field="updatedAt")

@@ -31,6 +31,8 @@ select
     {{ stature.json_annotation('payload', 'jenkins.io/job-full-name') }} as jenkins_job,
     {{ stature.json_annotation('payload', 'pagerduty.com/service-id') }} as pagerduty_service_id,
     {{ stature.json_annotation('payload', 'opsgenie.com/team') }} as opsgenie_team,
+    {{ stature.json_annotation('payload', 'opsgenie.com/component-selector') }}
+        as opsgenie_component_selector,
     {{ stature.json_annotation('payload', 'stature.dev/paths') }} as monorepo_paths,
     lower({{ stature.json_annotation('payload', 'stature.dev/tier') }}) as tier,
     {{ stature.json_annotation('payload', 'stature.dev/runbook') }} as runbook_url,

@@ -36,6 +36,9 @@ select
     {{ stature.checked_cast(
         casts, 'mr_id', stature.json_text('payload', '$.id'), 'bigint'
     ) }} as mr_id,
+    {{ stature.checked_cast(
+        casts, 'project_id', stature.json_text('payload', '$.project_id'), 'bigint'
+    ) }} as project_id,
     {{ stature.json_text('payload', '$.title') }} as title,
     lower({{ stature.json_text('payload', '$.state') }}) as state,
     {{ stature.json_text('payload', '$.author.username') }} as author_username,

@@ -33,6 +33,10 @@ newest_versions as (
 select
     project,
     {{ stature.checked_cast(casts, 'pipeline_id', 'pipeline_id', 'bigint') }} as pipeline_id,
+    {{ stature.checked_cast(
+        casts, 'project_id', stature.json_text('payload', '$.project_id'), 'bigint'
+    ) }} as project_id,
+    {{ stature.json_text('payload', '$.name') }} as pipeline_name,
     {{ stature.json_text('payload', '$.sha') }} as sha,
     {{ stature.json_text('payload', '$.ref') }} as ref,
     lower({{ stature.json_text('payload', '$.status') }}) as status,
