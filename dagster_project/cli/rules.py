@@ -417,12 +417,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
 @_guard
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Evaluate and store rules for every date of a range, with progress."""
-    from dagster_project.rules.engine import date_range
+    from dagster_project.rules.history import backfill_dates
     from dagster_project.rules.loader import load_rules, select_rule
 
     config, rules_dir, warehouse = _setup(args)
     try:
-        dates = date_range(args.start, args.end, args.every)
+        dates = backfill_dates(
+            args.start,
+            args.end,
+            args.every,
+            fiscal_year_start_month=config.org.fiscal_year_start_month,
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if args.rules and not [r for r in load_rules(rules_dir) if select_rule(r, set(args.rules))]:

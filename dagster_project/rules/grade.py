@@ -15,6 +15,8 @@ DuckDB (the engine grades hundreds of thousands of rows per date). The tests hol
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from dagster_project.rules.model import RULE_STATUSES, Thresholds, tolerance
 
 _TOL = "(1e-9 * greatest(1.0, abs({x})))"
@@ -178,6 +180,20 @@ select
     case when error is null then evidence_url end as evidence_url
 from joined
 """
+
+
+# The graded rows of an evaluation (GRADE_SELECT without `has_row`), for an empty result.
+RESULT_SCHEMA = pa.schema(
+    [
+        ("as_of", pa.date32()),
+        ("rule_idx", pa.int32()),
+        ("entity_id", pa.string()),
+        ("status", pa.string()),
+        ("value", pa.float64()),
+        ("note", pa.string()),
+        ("evidence_url", pa.string()),
+    ]
+)
 
 
 def threshold_columns(thresholds: Thresholds | None) -> tuple:

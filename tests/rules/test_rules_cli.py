@@ -318,11 +318,11 @@ def test_backfill_with_progress(cli, capsys, make_warehouse, rules_dir, write_ru
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "backfill 5 dates (2026-01-01 .. 2026-01-29, every week)" in out
-    assert "  [5/5] 2026-01-29" in out
+    assert "backfill 6 dates (2026-01-01 .. 2026-01-31, every week)" in out
+    assert "  [6/6] 2026-01-31" in out
     dates = sorted({r[0] for r in read_results(warehouse)})
-    assert dates == [dt.date(2026, 1, d) for d in (1, 8, 15, 22, 29)]
-    assert "15 rows written" in out
+    assert dates == [dt.date(2026, 1, d) for d in (1, 8, 15, 22, 29, 31)]  # --to included
+    assert "18 rows written" in out
     assert (
         cli(
             "rules",
@@ -436,3 +436,32 @@ def test_common_options_work_before_and_after_the_sub_verb(
     assert cli("rules", "--warehouse", str(warehouse), "check", "--rules-dir", str(rules_dir)) == 2
     assert cli("rules", "check", "--warehouse", str(warehouse), "--rules-dir", str(rules_dir)) == 2
     assert capsys.readouterr().out.count("unknown table marts.dim_servicez") == 2
+
+
+def test_diff_of_a_change_that_only_adds_a_rule(cli, capsys, tmp_path, make_warehouse):
+    """Adding a standard is the most common change: no old version of any rule to run."""
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    repo = tmp_path / "repo"
+    rules_dir = repo / "rules_sql"
+    (rules_dir / "security").mkdir(parents=True)
+    (rules_dir / "security" / "base.sql").write_text(
+        rule_text("base", "select service_id, 1 as value from marts.dim_services", level=2)
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    (rules_dir / "security" / "tls.sql").write_text(
+        rule_text("tls", TLS_SQL, thresholds='{pass: "== 1", warn: ">= 0.5"}', level=3)
+    )
+    args = ["--base", "HEAD", "--as-of", AS_OF, "--rules-dir", str(rules_dir)]
+    assert cli("rules", "diff", *args, "--warehouse", str(warehouse)) == 0
+    out = capsys.readouterr().out
+    assert "+ security/tls (added)" in out
+    assert "    results: pass 1, warn 1, fail 1" in out
+    assert "    3 entities get a status:" in out
+    assert "      service  svc-a                        (no result) -> pass  value 1" in out
+    assert "      service  svc-b                        (no result) -> warn  value 0.5" in out
+    assert "      service  svc-c                        (no result) -> fail  value 0" in out
+    # svc-c now fails a level-3 rule: 5 -> 2; the others pass or warn and stay at 5
+    assert "maturity level: 1 entities change level" in out
+    assert "  service  svc-c                        5 -> 2  (blocked by tls)" in out
