@@ -125,6 +125,7 @@ def pydantic_problems(
     *,
     model: type[BaseModel] | None = None,
     given: Iterable[str] = (),
+    what: str = "header",
 ) -> list[Problem]:
     """Pydantic's errors as problems with the line of the key they are about, in plain words;
     an unknown key says which known key it is probably meant to be (`model`'s keys), and that
@@ -147,7 +148,7 @@ def pydantic_problems(
             if meant:
                 hint = f"did you mean {meant}?"
                 if len(loc) == 1 and meant not in given:
-                    hint += f" The header has no {meant}"
+                    hint += f" The {what} has no {meant}"
             problems.append(Problem(path, line, None, f"unknown key '{key}'", hint))
         elif kind == "missing":
             problems.append(

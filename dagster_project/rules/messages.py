@@ -52,7 +52,8 @@ def _fields(model: Any) -> dict[str, Any]:
         return {}
     out = {}
     for name, field in model.model_fields.items():
-        out[field.alias or name] = field
+        if not field.exclude:  # internal fields (an entry's line) are not keys to write
+            out[field.alias or name] = field
     return out
 
 

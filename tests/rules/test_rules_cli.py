@@ -465,3 +465,29 @@ def test_diff_of_a_change_that_only_adds_a_rule(cli, capsys, tmp_path, make_ware
     # svc-c now fails a level-3 rule: 5 -> 2; the others pass or warn and stay at 5
     assert "maturity level: 1 entities change level" in out
     assert "  service  svc-c                        5 -> 2  (blocked by tls)" in out
+
+
+def test_check_suggests_the_rule_and_entity_an_exemption_meant(
+    cli, capsys, make_warehouse, rules_dir, write_rule
+):
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    write_rule("tls_endpoints", TLS_SQL)
+    (rules_dir / "exemptions.yml").write_text(
+        "- {rule: tls_endpoint, entity: svc-a, reason: r, approver: a, expires: 2027-01-01}\n"
+        "- {rule: tls_endpoints, entity: svc-aa, reason: r, approver: a, expires: 2027-01-01}\n"
+        "- {rule: tls_endpoints, entity: svc-b, reason: r, approver: a, expires: 2027-01-01,"
+        " approvr: b}\n"
+    )
+    code = cli("rules", "check", "--rules-dir", str(rules_dir), "--warehouse", str(warehouse))
+    out = capsys.readouterr().out
+    assert code == 2
+    lines = [
+        line.partition("exemptions.yml:")[2]
+        for line in out.splitlines()
+        if "exemptions.yml" in line
+    ]
+    assert lines == [
+        "3: entry 3: unknown key 'approvr' (did you mean approver?)",
+        "1: exemption for unknown rule 'tls_endpoint' (did you mean tls_endpoints?)",
+        "2: exemption of rule 'tls_endpoints' names unknown service 'svc-aa' (did you mean svc-a?)",
+    ]
