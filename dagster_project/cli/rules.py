@@ -180,8 +180,9 @@ def _entities(warehouse: Path) -> dict[str, set[str]] | None:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate rules, exemptions and fixture files without running anything."""
     from dagster_project.rules.exemptions import check_exemptions, exemptions_path, load_exemptions
+    from dagster_project.rules.fixture_check import check_fixture, real_schema
     from dagster_project.rules.fixtures import fixture_path, load_fixture
-    from dagster_project.rules.loader import load_rules, select_rule
+    from dagster_project.rules.loader import key_lines, load_rules, select_rule
     from dagster_project.rules.model import Problem
     from dagster_project.rules.validate import validate_rule
 
@@ -192,6 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.rules and not rules:
         raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     catalog, note = _read_catalog(warehouse)
+    schema = real_schema(warehouse if catalog is not None else None)
     problems = []
     invalid = 0
     for rule in rules:
@@ -201,7 +203,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems += checked.problems
         fixture = fixture_path(rule)
         if fixture.exists():
-            problems += load_fixture(fixture)[1]
+            parsed, fixture_problems = load_fixture(fixture)
+            problems += fixture_problems
+            if parsed is not None:
+                lines = key_lines(fixture.read_text(encoding="utf-8"), 1)
+                problems += check_fixture(rule, fixture, parsed.cases, lines, schema)
     for stray in sorted(rules_dir.rglob("*.sql")):
         if len(stray.relative_to(rules_dir).parts) != 2:
             problems.append(
@@ -232,10 +238,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run each rule's golden fixture cases in a scratch DuckDB; then say, per rule, which of
     the statuses it can give its passing cases show (COVERAGE lines)."""
     from dagster_project.rules.coverage import fixture_coverage
+    from dagster_project.rules.fixture_check import real_schema
     from dagster_project.rules.fixtures import fixture_path, run_fixtures
     from dagster_project.rules.loader import load_rules, select_rule
 
-    config, rules_dir, _ = _setup(args)
+    config, rules_dir, warehouse = _setup(args)
+    schema = real_schema(warehouse)
     rules = load_rules(rules_dir, None)
     if args.rules:
         rules = [r for r in rules if select_rule(r, set(args.rules))]
@@ -245,7 +253,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     passed = failed = 0
     untested, incomplete = [], []
     for rule in rules:
-        results, problems = run_fixtures(rule, config.rules.timeout_seconds)
+        results, problems = run_fixtures(rule, config.rules.timeout_seconds, schema)
         for p in problems:
             print(f"FAIL {rule.scorecard}/{rule.rule_id}: {p}")
             failed += 1
