@@ -222,15 +222,51 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems += ex_problems
     entities = _entities(warehouse) if catalog is not None else None
     problems += check_exemptions(entries, exemptions_path(rules_dir), all_rules, entities)[1]
-    for p in problems:
+    warnings = _warnings(rules, all_rules)
+    for p in [*problems, *warnings]:
         print(p)
     if note:
         print(f"note: {note}")
     print(
         f"checked {len(rules)} rules in {time.monotonic() - started:.2f} s: {len(rules) - invalid} valid, {invalid} invalid"
         + (f"; {len(problems)} problems" if problems else "")
+        + (f"; {len(warnings)} warnings" if warnings else "")
     )
     return 2 if problems else 0
+
+
+def _warnings(rules, all_rules) -> list:
+    """What may be a mistake but need not be (the exit status stays 0): a query that can
+    return an entity twice, a scorecard folder named like another one."""
+    from dagster_project.manifest import ManifestError, unique_keys
+    from dagster_project.rules.messages import closest
+    from dagster_project.rules.model import Problem
+    from dagster_project.rules.uniqueness import duplicate_warning
+
+    out = []
+    try:
+        grains = unique_keys()
+    except ManifestError:
+        grains = {}
+    for rule in rules:
+        if rule.ok and (found := duplicate_warning(rule, grains)) is not None:
+            out.append(found)
+    sizes = Counter(r.scorecard for r in all_rules)
+    for rule in rules:
+        others = [s for s in sizes if s != rule.scorecard and sizes[s] >= sizes[rule.scorecard]]
+        meant = closest(rule.scorecard, others, cutoff=0.8)
+        if meant:
+            out.append(
+                Problem(
+                    rule.path,
+                    rule.line_of("scorecard"),
+                    None,
+                    f"warning: scorecard '{rule.scorecard}' is new beside '{meant}': "
+                    f"did you mean {meant}?",
+                    f"move the file to {meant}/ and set scorecard: {meant}, if so",
+                )
+            )
+    return out
 
 
 @_guard
