@@ -370,7 +370,13 @@ def evaluate_ruleset(
                 )
             thresholds = p.rule.header.thresholds if p.rule.header else None
             rule_rows.append(
-                (p.idx, p.rule.rule_id, p.rule.entity, *grade.threshold_columns(thresholds))
+                (
+                    p.idx,
+                    p.rule.rule_id,
+                    p.rule.entity,
+                    *grade.threshold_columns(thresholds),
+                    *grade.placeholder_texts(p.rule.header),
+                )
             )
             _applicability(sandbox, con, p, catalog)
             if stale:
@@ -383,9 +389,7 @@ def evaluate_ruleset(
                         _bind(con, p)
                 except (duckdb.Error, RuleTimeout) as exc:
                     p.error = f"{display_path(p.rule.path)}: {_duckdb_message(exc)}"
-        con.executemany(
-            "insert into memory.main._rules values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rule_rows
-        )
+        con.executemany(f"insert into memory.main._rules values ({', '.join('?' * 14)})", rule_rows)
         errors: list[tuple[int, dt.date, str]] = [
             (p.idx, d, p.error) for p in prepared if p.error for d in dates
         ]

@@ -118,6 +118,7 @@ def test_check_results_columns_and_row_content(make_warehouse, rules_dir, write_
         ("rollout", "VARCHAR"),
         ("evaluated_at", "TIMESTAMP WITH TIME ZONE"),
         ("run_id", "VARCHAR"),
+        ("note_template", "VARCHAR"),
     ]
     version = file_hash(path)
     assert row == [
@@ -136,6 +137,7 @@ def test_check_results_columns_and_row_content(make_warehouse, rules_dir, write_
             "https://ci.example/1",
             "shadow",
             "nightly-42",
+            None,  # the note holds no placeholder
         )
     ]
     assert evaluated_at.tzinfo is not None
