@@ -182,6 +182,22 @@ class ScheduleConfig(_Strict):
     nightly_cron: str = "0 2 * * *"
 
 
+class OperationsConfig(_Strict):
+    """What the Dagster deployment watches and how it recovers (docs/operations.md)."""
+
+    # Dagster's instance (run history, the UI's partitions) when $DAGSTER_HOME is unset.
+    dagster_home: str = "data/dagster_home"
+    # A rule's `not_reported_share` check fails above this share of its applicable entities.
+    not_reported_max_share: float = Field(default=0.5, ge=0, le=1)
+    # The published copy's freshness check fails when it is older than this.
+    published_max_age_hours: float = Field(default=26, gt=0)
+    # The environment variable holding a webhook URL the run-failure alert is POSTed to.
+    alert_webhook_env: str = "STATURE_ALERT_WEBHOOK_URL"
+    # Retries of an ingestion step whose source failed (API mode), and the first wait.
+    ingest_retries: int = Field(default=2, ge=0, le=10)
+    ingest_retry_delay_seconds: float = Field(default=30, ge=0)
+
+
 class StatureConfig(_Strict):
     org: OrgConfig = OrgConfig()
     warehouse: str = "data/warehouse.duckdb"
@@ -196,6 +212,7 @@ class StatureConfig(_Strict):
     maturity: MaturityConfig = MaturityConfig()
     balanced_scorecard: BalancedScorecardConfig = BalancedScorecardConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    operations: OperationsConfig = OperationsConfig()
 
     # Where the file was read from; relative paths in the config resolve against its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -211,6 +228,11 @@ class StatureConfig(_Strict):
     @property
     def published_path(self) -> Path:
         return self.resolve(self.published_dir)
+
+    @property
+    def dagster_home_path(self) -> Path:
+        """Dagster's home: $DAGSTER_HOME, else operations.dagster_home (data/dagster_home)."""
+        return self.resolve(os.environ.get("DAGSTER_HOME") or self.operations.dagster_home)
 
     @property
     def rules_path(self) -> Path:

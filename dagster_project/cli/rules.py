@@ -1,6 +1,6 @@
-"""`stature rules ...`: the analyst's loop (check, test, preview, diff) and the operator's
-verbs (backfill, regrade). Exit status per DESIGN: 0 all well, 1 something failed, 2 bad
-usage, config or an invalid rule (`check`).
+"""`stature rules ...`: the analyst's loop (check, test, preview, diff) and the verbs that
+write rule history (backfill, regrade, apply: cli/rules_history.py). Exit status: 0 all well,
+1 something failed, 2 bad usage, config or an invalid rule (`check`).
 
 Imports are lazy: `rules check` loads neither Dagster nor dbt, so it suits a pre-commit hook.
 """
@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +20,12 @@ from dagster_project.cli.options import (
     add_common_options,
     add_rules_dir,
     date_arg,
-    holding_warehouse,
     load_cli_config,
     rules_dir_of,
     warehouse_of,
 )
 from dagster_project.dates import today_in
+from dagster_project.terminal import table_text
 
 if TYPE_CHECKING:
     from dagster_project.config import StatureConfig
@@ -37,7 +36,9 @@ SEVERITY = ("error", "fail", "not_reported", "warn", "exempt", "pass", "not_appl
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the `rules` verb and its sub-verbs to the `stature` CLI."""
     rules = subparsers.add_parser(
-        "rules", parents=[common], help="check, test, preview, diff, backfill and regrade standards"
+        "rules",
+        parents=[common],
+        help="check, test, preview, diff, backfill, regrade and apply standards",
     )
     verbs = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
     shared = argparse.ArgumentParser(add_help=False)
@@ -83,22 +84,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--limit", type=int, default=50, help="entities listed per rule (default 50)")
     p.set_defaults(func=cmd_diff)
 
-    p = verbs.add_parser(
-        "backfill", parents=[shared], help="evaluate and store rules for a range of dates"
-    )
-    p.add_argument("--from", dest="start", type=date_arg, required=True)
-    p.add_argument("--to", dest="end", type=date_arg, required=True)
-    p.add_argument("--every", choices=("day", "week", "month"), default="day")
-    p.add_argument("rules", nargs="*", metavar="RULE", help="only these rules (default: all)")
-    p.set_defaults(func=cmd_backfill)
+    from dagster_project.cli import rules_history
 
-    p = verbs.add_parser(
-        "regrade", parents=[shared], help="re-apply changed thresholds to stored values"
-    )
-    p.add_argument("rules", nargs="*", metavar="RULE")
-    p.add_argument("--from", dest="start", type=date_arg, default=None)
-    p.add_argument("--to", dest="end", type=date_arg, default=None)
-    p.set_defaults(func=cmd_regrade)
+    # backfill, regrade, apply: the verbs that write rule history, as Dagster runs
+    rules_history.register(verbs, shared, _guard)
 
 
 def _setup(args: argparse.Namespace) -> tuple[StatureConfig, Path, Path]:
@@ -351,19 +340,6 @@ def _fmt_value(value: float | None, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _table(rows: list[list[str]], headers: list[str], widths: dict[int, int] | None = None) -> str:
-    widths = widths or {}
-    clipped = [
-        [c if len(c) <= widths.get(i, 10**6) else c[: widths[i] - 1] + "…" for i, c in enumerate(r)]
-        for r in rows
-    ]
-    size = [max([len(h)] + [len(r[i]) for r in clipped]) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(size[i]) for i, h in enumerate(headers)).rstrip()
-    out = [line, "  ".join("-" * s for s in size)]
-    out += ["  ".join(c.ljust(size[i]) for i, c in enumerate(r)).rstrip() for r in clipped]
-    return "\n".join(out)
-
-
 @_guard
 def cmd_preview(args: argparse.Namespace) -> int:
     """Evaluate one rule for one date and print entity, status, value, target and note."""
@@ -415,7 +391,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for r in shown[: args.limit]
     ]
     print()
-    print(_table(table, ["entity", "status", "value", "target", "note"], {4: 90}))
+    print(
+        table_text(
+            ["entity", "status", "value", "target", "note"], table, max_widths={4: 90}, raw=True
+        )
+    )
     if len(shown) > args.limit:
         print(f"... {len(shown) - args.limit} more rows (--limit)")
     counts = Counter(r["status"] for r in rows)
@@ -456,93 +436,3 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(format_diff(report, limit=args.limit))
     return 0 if report.ok else 1
-
-
-@_guard
-def cmd_backfill(args: argparse.Namespace) -> int:
-    """Evaluate and store rules for every date of a range, with progress."""
-    from dagster_project.rules.history import backfill_dates
-    from dagster_project.rules.loader import load_rules, select_rule
-
-    config, rules_dir, warehouse = _setup(args)
-    try:
-        dates = backfill_dates(
-            args.start,
-            args.end,
-            args.every,
-            fiscal_year_start_month=config.org.fiscal_year_start_month,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if args.rules and not [r for r in load_rules(rules_dir) if select_rule(r, set(args.rules))]:
-        raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
-    if not warehouse.exists():
-        raise UsageError(
-            f"{warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
-        )
-    with holding_warehouse(warehouse, "stature rules backfill"):
-        return _backfill(args, config, rules_dir, warehouse, dates)
-
-
-def _backfill(args, config, rules_dir: Path, warehouse: Path, dates) -> int:
-    from dagster_project.rules.engine import evaluate_dates
-
-    started = time.monotonic()
-    print(
-        f"backfill {len(dates)} dates ({dates[0]} .. {dates[-1]}, every {args.every}) into {warehouse}",
-        flush=True,
-    )
-
-    def progress(done: int, total: int, label: str) -> None:
-        n_rules = max(1, total // len(dates))
-        if done % n_rules == 0:
-            d = done // n_rules
-            elapsed = time.monotonic() - started
-            eta = elapsed / d * (len(dates) - d)
-            print(
-                f"  [{d:>{len(str(len(dates)))}}/{len(dates)}] {label.split()[0]}  {elapsed:6.1f} s elapsed, ~{eta:.0f} s left",
-                flush=True,
-            )
-
-    report = evaluate_dates(
-        config,
-        warehouse=warehouse,
-        rules_dir=rules_dir,
-        dates=dates,
-        run_id=f"backfill-{uuid.uuid4()}",
-        only=args.rules or None,
-        progress=progress,
-    )
-    print(report.summary())
-    print(f"{report.rows_written} rows written in {time.monotonic() - started:.1f} s")
-    return 0 if report.ok else 1
-
-
-@_guard
-def cmd_regrade(args: argparse.Namespace) -> int:
-    """Re-apply the current thresholds to stored values (no query runs)."""
-    from dagster_project.rules.regrade import regrade
-
-    _, rules_dir, warehouse = _setup(args)
-    if not warehouse.exists():
-        raise UsageError(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
-    with holding_warehouse(warehouse, "stature rules regrade"):
-        outcomes = regrade(
-            warehouse=warehouse,
-            rules_dir=rules_dir,
-            only=args.rules or None,
-            start=args.start,
-            end=args.end,
-        )
-    blocked = 0
-    for o in outcomes:
-        print(o)
-        if o.skipped and not o.skipped.startswith(("no stored results", "draft")):
-            blocked += 1
-    total = sum(o.rows for o in outcomes)
-    changed = sum(o.changed for o in outcomes)
-    print(
-        f"{total} rows regraded, {changed} changed status"
-        + (f"; {blocked} rules need a backfill" if blocked else "")
-    )
-    return 1 if blocked else 0

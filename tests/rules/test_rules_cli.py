@@ -318,11 +318,23 @@ def test_backfill_with_progress(cli, capsys, make_warehouse, rules_dir, write_ru
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "backfill 6 dates (2026-01-01 .. 2026-01-31, every week)" in out
-    assert "  [6/6] 2026-01-31" in out
+    assert "backfill 6 dates (2026-01-01 .. 2026-01-31, every week) of 1 rules" in out
+    assert ": 6 Dagster run(s)" in out  # weekly: one run per date
+    # plain progress lines (not a terminal), in order, with a rate and time left
+    progress = [line for line in out.splitlines() if line.startswith("  [")]
+    done = [int(line.split("/")[0].strip(" [")) for line in progress]
+    assert done == sorted(done) and progress[-1].startswith("  [6/6] 100% 2026-01-31  ")
+    assert " evaluations/s, " in progress[-1] and " s left" in progress[-1]
     dates = sorted({r[0] for r in read_results(warehouse)})
     assert dates == [dt.date(2026, 1, d) for d in (1, 8, 15, 22, 29, 31)]  # --to included
-    assert "18 rows written" in out
+    assert "1 rules x 6 dates in 6 Dagster run(s)" in out
+    assert ": pass 6, warn 6, fail 6\n" in out
+    # the instance the UI reads records every date as a materialized partition
+    from dagster_project.defs.runner import JobOptions, materialized_partitions
+
+    options = JobOptions(warehouse=str(warehouse), rules_dir=str(rules_dir))
+    recorded = materialized_partitions(options, "scorecards", "security", "tls")
+    assert recorded == {d.isoformat() for d in dates}
     assert (
         cli(
             "rules",
