@@ -7,6 +7,7 @@ name the environment variables that hold their tokens.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from pathlib import Path
@@ -117,19 +118,9 @@ class DoraConfig(_Strict):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
-        # The models match with the warehouse's engine (DuckDB: RE2), which has no
-        # look-around or back-references: a pattern it cannot run would fail the build.
-        import duckdb
-
-        with duckdb.connect() as con:
-            try:
-                con.execute("select regexp_matches('', ?)", [value]).fetchall()
-            except duckdb.Error as exc:
-                first = str(exc).splitlines()[0]
-                raise ValueError(
-                    f"the warehouse's regular expressions (RE2) cannot run it: {first} "
-                    "(no look-around or back-references)"
-                ) from exc
+        problem = _re2_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("benchmark_edition", mode="before")
@@ -301,6 +292,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+@functools.cache
+def _re2_problem(pattern: str) -> str | None:
+    """Why the warehouse's engine cannot run `pattern`, or None. The models match with DuckDB
+    (RE2: no look-around or back-references), so a pattern it cannot run would fail the build.
+    Cached: the config is read again by every step of a run, and a connection per pattern
+    costs more than the rest of the read."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        try:
+            con.execute("select regexp_matches('', ?)", [pattern]).fetchall()
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            return (
+                f"the warehouse's regular expressions (RE2) cannot run it: {first} "
+                "(no look-around or back-references)"
+            )
+    return None
 
 
 class DuplicateKey(yaml.YAMLError):

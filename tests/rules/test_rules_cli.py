@@ -383,6 +383,12 @@ def test_regrade_reapplies_thresholds_without_rerunning(
     )
     out = capsys.readouterr().out
     assert "tls: 6 rows regraded, 2 changed status" in out
+    # what changed, one line each: rule, as of, entity, status, value, thresholds
+    changed = [" ".join(line.split()) for line in out.splitlines() if "fail -> pass" in line]
+    assert changed == [
+        f"tls 2026-11-{day} svc-b fail -> pass 0.5 pass == 1 -> pass >= 0.5" for day in (14, 15)
+    ]
+    assert "6 rows regraded, 2 changed status; the changes are in scorecards.regrade_changes" in out
     assert statuses(warehouse, "tls", dt.date(2026, 11, 15)) == {
         "svc-a": "pass",
         "svc-b": "pass",
@@ -503,3 +509,34 @@ def test_check_suggests_the_rule_and_entity_an_exemption_meant(
         "1: exemption for unknown rule 'tls_endpoint' (did you mean tls_endpoints?)",
         "2: exemption of rule 'tls_endpoints' names unknown service 'svc-aa' (did you mean svc-a?)",
     ]
+
+
+def test_a_failing_rule_fails_its_no_errors_check_in_the_instance(
+    cli, capsys, make_warehouse, rules_dir, write_rule
+):
+    """The operator sees in the UI which rule failed: its `no_errors` check fails (with the
+    message), the healthy rule's passes, and the backfill exits 1 naming the rule."""
+    import dagster as dg
+
+    from dagster_project.defs.runner import JobOptions, instance_for
+
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    write_rule("tls", TLS_SQL)
+    write_rule("broken", "select service_id, no_such_column as value from marts.dim_services")
+    code = cli(
+        "rules", "backfill", "--from", AS_OF, "--to", AS_OF,
+        "--rules-dir", str(rules_dir), "--warehouse", str(warehouse),
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1, captured.out + captured.err
+    assert "FAILED security/broken: " in captured.out
+    assert "no_such_column" in captured.out
+    instance = instance_for(JobOptions(warehouse=str(warehouse), rules_dir=str(rules_dir)))
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [
+            dg.AssetCheckKey(dg.AssetKey(["scorecards", "security", rule]), "no_errors")
+            for rule in ("broken", "tls")
+        ]
+    )
+    status = {key.asset_key.path[-1]: record.status.value for key, record in latest.items()}
+    assert status == {"broken": "FAILED", "tls": "SUCCEEDED"}
