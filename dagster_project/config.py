@@ -7,6 +7,7 @@ name the environment variables that hold their tokens.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from pathlib import Path
@@ -117,19 +118,9 @@ class DoraConfig(_Strict):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
-        # The models match with the warehouse's engine (DuckDB: RE2), which has no
-        # look-around or back-references: a pattern it cannot run would fail the build.
-        import duckdb
-
-        with duckdb.connect() as con:
-            try:
-                con.execute("select regexp_matches('', ?)", [value]).fetchall()
-            except duckdb.Error as exc:
-                first = str(exc).splitlines()[0]
-                raise ValueError(
-                    f"the warehouse's regular expressions (RE2) cannot run it: {first} "
-                    "(no look-around or back-references)"
-                ) from exc
+        problem = _re2_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("benchmark_edition", mode="before")
@@ -182,6 +173,22 @@ class ScheduleConfig(_Strict):
     nightly_cron: str = "0 2 * * *"
 
 
+class OperationsConfig(_Strict):
+    """What the Dagster deployment watches and how it recovers (docs/operations.md)."""
+
+    # Dagster's instance (run history, the UI's partitions) when $DAGSTER_HOME is unset.
+    dagster_home: str = "data/dagster_home"
+    # A rule's `not_reported_share` check fails above this share of its applicable entities.
+    not_reported_max_share: float = Field(default=0.5, ge=0, le=1)
+    # The published copy's freshness check fails when it is older than this.
+    published_max_age_hours: float = Field(default=26, gt=0)
+    # The environment variable holding a webhook URL the run-failure alert is POSTed to.
+    alert_webhook_env: str = "STATURE_ALERT_WEBHOOK_URL"
+    # Retries of an ingestion step whose source failed (API mode), and the first wait.
+    ingest_retries: int = Field(default=2, ge=0, le=10)
+    ingest_retry_delay_seconds: float = Field(default=30, ge=0)
+
+
 class StatureConfig(_Strict):
     org: OrgConfig = OrgConfig()
     warehouse: str = "data/warehouse.duckdb"
@@ -196,6 +203,7 @@ class StatureConfig(_Strict):
     maturity: MaturityConfig = MaturityConfig()
     balanced_scorecard: BalancedScorecardConfig = BalancedScorecardConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    operations: OperationsConfig = OperationsConfig()
 
     # Where the file was read from; relative paths in the config resolve against its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -211,6 +219,11 @@ class StatureConfig(_Strict):
     @property
     def published_path(self) -> Path:
         return self.resolve(self.published_dir)
+
+    @property
+    def dagster_home_path(self) -> Path:
+        """Dagster's home: $DAGSTER_HOME, else operations.dagster_home (data/dagster_home)."""
+        return self.resolve(os.environ.get("DAGSTER_HOME") or self.operations.dagster_home)
 
     @property
     def rules_path(self) -> Path:
@@ -279,6 +292,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+@functools.cache
+def _re2_problem(pattern: str) -> str | None:
+    """Why the warehouse's engine cannot run `pattern`, or None. The models match with DuckDB
+    (RE2: no look-around or back-references), so a pattern it cannot run would fail the build.
+    Cached: the config is read again by every step of a run, and a connection per pattern
+    costs more than the rest of the read."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        try:
+            con.execute("select regexp_matches('', ?)", [pattern]).fetchall()
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            return (
+                f"the warehouse's regular expressions (RE2) cannot run it: {first} "
+                "(no look-around or back-references)"
+            )
+    return None
 
 
 class DuplicateKey(yaml.YAMLError):

@@ -16,3 +16,18 @@ def parse_date(text: str) -> dt.date:
 
 def today_in(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def quarter_ends(start: dt.date, end: dt.date, fiscal_year_start_month: int = 1) -> list[dt.date]:
+    """The last day of every fiscal quarter that ends between `start` and `end` (both
+    included); quarters start in `fiscal_year_start_month` and every third month after it."""
+    starts = {(fiscal_year_start_month - 1 + 3 * k) % 12 + 1 for k in range(4)}
+    out = []
+    month = dt.date(start.year, start.month, 1)
+    while month <= end:
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+        if following.month in starts and start <= last <= end:
+            out.append(last)
+        month = following
+    return out

@@ -123,3 +123,24 @@ def schema_models(schema: str, manifest: dict[str, Any] | None = None) -> list[M
     return sorted(
         (m for m in models(manifest).values() if m.schema == schema), key=lambda m: m.relation
     )
+
+
+def unique_keys(manifest: dict[str, Any] | None = None) -> dict[str, list[frozenset[str]]]:
+    """The grains the dbt tests pin: {`schema.name`: [column sets each row is unique on]},
+    from `unique` tests on one column and `unique_combination_of_columns` tests."""
+    manifest = manifest or load_manifest()
+    nodes = manifest["nodes"]
+    out: dict[str, list[frozenset[str]]] = {}
+    for test in nodes.values():
+        meta = test.get("test_metadata") or {}
+        model = nodes.get(test.get("attached_node") or "")
+        if test["resource_type"] != "test" or model is None:
+            continue
+        if meta.get("name") == "unique" and test.get("column_name"):
+            columns = frozenset([test["column_name"].lower()])
+        elif meta.get("name") == "unique_combination_of_columns":
+            columns = frozenset(c.lower() for c in meta["kwargs"]["combination_of_columns"])
+        else:
+            continue
+        out.setdefault(_relation(model), []).append(columns)
+    return out

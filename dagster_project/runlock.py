@@ -13,6 +13,7 @@ it starts does too).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import os
@@ -109,9 +110,11 @@ def run_lock(warehouse: str | Path, command: str | None = None) -> Iterator[Lock
     """Hold the warehouse for the block, or raise LockBusy naming the holder."""
     path = lock_path(warehouse)
     if path in _held:
+        # Held already by this process (the CLI holds it across the runs of one verb): the
+        # first holder has said what a killed run left, if anything; this one has nothing to.
         _held[path][1] += 1
         try:
-            yield _held[path][2]
+            yield dataclasses.replace(_held[path][2], stale=None)
         finally:
             _held[path][1] -= 1
         return

@@ -12,29 +12,14 @@ import duckdb
 
 from dagster_project.config import StatureConfig
 from dagster_project.publish import DATABASE_NAME, PARQUET_LINK
+from dagster_project.terminal import table_text
 from dagster_project.warehouse import connect, table_exists
 from ingestion.registry import SOURCES
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    def fmt(value: Any) -> str:
-        if value is None:
-            return "-"
-        if isinstance(value, float):
-            return f"{value:,.2f}"
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "-"
-        return str(value)
-
-    cells = [[fmt(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    out = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    out.append("  " + "  ".join("-" * w for w in widths))
-    out += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in cells
-    ]
-    return "\n".join(out)
+    """A summary table, indented under its heading (drawn by rich: dagster_project/terminal)."""
+    return table_text(headers, rows, indent=2)
 
 
 def print_ingest_rejections(warehouse: Path, *, since: float) -> None:

@@ -20,6 +20,20 @@ STATURE = Path(sys.executable).with_name("stature")
 SMALL_ORG_END = dt.date(2026, 11, 15)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dagster_home(tmp_path_factory: pytest.TempPathFactory):
+    """In-process CLI runs go to Dagster's instance in $DAGSTER_HOME, else to the project's
+    data/dagster_home: tests get a temp one unless a test sets its own."""
+    if os.environ.get("DAGSTER_HOME"):
+        yield
+        return
+    os.environ["DAGSTER_HOME"] = str(tmp_path_factory.mktemp("dagster_home"))
+    try:
+        yield
+    finally:
+        os.environ.pop("DAGSTER_HOME", None)
+
+
 @dataclass
 class Workspace:
     root: Path

@@ -3,6 +3,7 @@ was rejected or failed (and it says what), 0 when all is well."""
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from tests.conftest import make_workspace
@@ -33,3 +34,16 @@ def test_ingest_of_a_broken_export_lands_the_rest_and_exits_1(tmp_path):
     assert "raw_github.pulls: 3 rows" in result.stdout
     assert "github/acme/alpha/deployments.json: invalid JSON at line 1" in result.stdout
     assert "3 record(s) rejected" in result.stderr
+    # the operator sees in the UI which source rejected what: the landing's check failed
+    # (a warning) with a sample of what was set aside; a clean source's passed
+    instance = dg.DagsterInstance.from_config(str(ws.root / "dagster_home"))
+    keys = [
+        dg.AssetCheckKey(dg.AssetKey([f"raw_{source}", "_rejected"]), "no_new_rejections")
+        for source in ("github", "pagerduty")
+    ]
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    status = {key.asset_key.path[0]: record.status.value for key, record in latest.items()}
+    assert status == {"raw_github": "FAILED", "raw_pagerduty": "SUCCEEDED"}
+    evaluation = latest[keys[0]].event.asset_check_evaluation
+    assert "deployments.json" in evaluation.metadata["sample"].value
+    assert "Warnings (the run still counts as well):" in result.stderr

@@ -102,7 +102,7 @@ def test_nothing_is_drawn_into_the_published_folder_before_publish():
     report = graph.get(dg.AssetKey(["published", "report"]))
     assert dg.AssetKey(["published", "stature"]) in strategy_map.parent_keys
     assert dg.AssetKey(["published", "strategy_map"]) in report.parent_keys
-    assert [s.name for s in defs.sensors] == ["nightly_continuation"]
+    assert sorted(s.name for s in defs.sensors) == ["nightly_continuation", "run_failure_alert"]
 
 
 def test_a_run_whose_upstream_step_failed_outright_is_not_continued():

@@ -7,12 +7,8 @@ shows in the Dagster UI like a scheduled one.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
-import sys
 import time
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from dagster_project.cli.options import (
@@ -28,9 +24,9 @@ from dagster_project.cli.options import (
     load_cli_config,
     warehouse_of,
 )
+from dagster_project.cli.runs import print_problems, run_specs
 from dagster_project.config import ConfigError, StatureConfig
 from dagster_project.dates import today_in
-from dagster_project.dbt_child import PARENT_ENV
 
 SAMPLE_ORG_END = dt.date(2026, 11, 15)
 
@@ -87,72 +83,13 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run_job(args: argparse.Namespace, config: StatureConfig, job_name: str, *, as_of=None):
-    """Run `job_name` through Dagster; its step logs go to a file unless --verbose."""
-    from dagster_project.defs.runner import JobOptions, execute_job
+    """Run `job_name` through Dagster, holding the warehouse; step logs to a file unless -v."""
+    from dagster_project.defs.resources import AS_OF_TAG
+    from dagster_project.defs.runner import RunSpec
 
-    def resolved(name: str) -> str | None:
-        value = getattr(args, name, None)
-        return str(Path(value).resolve()) if value else None
-
-    # Every process the run starts carries its PID (dbt checks it is still its parent; an
-    # operator can find what a killed run left with it).
-    os.environ[PARENT_ENV] = str(os.getpid())
-    options = JobOptions(
-        config_path=getattr(args, "config", None),
-        # resolved once here (flag, else $STATURE_WAREHOUSE, else the config): the run and
-        # its outcome read the same file
-        warehouse=str(warehouse_of(args, config)),
-        export_dir=resolved("export_dir"),
-        rules_dir=resolved("rules_dir"),
-        save_export_dir=resolved("save_export"),
-        full_refresh=bool(getattr(args, "full_refresh", False)),
-        verbose=bool(getattr(args, "verbose", False)),
-    )
-    if options.verbose:
-        return execute_job(job_name, options, as_of=as_of)
-    log_path = _log_path(args, config)
-    print(f"  (step logs: {log_path})", flush=True)
-    with _output_to(log_path):
-        return execute_job(job_name, options, as_of=as_of)
-
-
-def _log_path(args: argparse.Namespace, config: StatureConfig) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = warehouse_of(args, config).parent / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"stature-{args.verb}-{stamp}.log"
-
-
-@contextlib.contextmanager
-def _output_to(path: Path) -> Iterator[None]:
-    """Send everything the run prints (dbt's own output included: it is a child process) to
-    a log file, so the terminal shows the summary; file descriptors, not just sys.stdout."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with path.open("ab") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-
-
-def print_problems(problems: Sequence[str]) -> int:
-    """The run's problems on stderr (exit 1), or "All well." (exit 0)."""
-    if problems:
-        print("\nThe run finished, but:", file=sys.stderr)
-        for line in problems:
-            print(f"  - {line}", file=sys.stderr)
-        return 1
-    print("\nAll well.")
-    return EXIT_OK
+    tags = {AS_OF_TAG: as_of.isoformat()} if as_of else {}
+    command = " ".join(["stature", args.verb])
+    return run_specs(args, config, [RunSpec(job_name, tags=tags)], command=command, as_of=as_of)
 
 
 def _check_export_dir(args: argparse.Namespace, config: StatureConfig) -> None:
@@ -191,14 +128,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"stature run: as of {as_of}, warehouse {warehouse}", flush=True)
         started = time.time()
         outcome = run_job(args, config, "nightly", as_of=as_of)
-        from dagster_project.summary import print_ingest_rejections, print_summary
+    from dagster_project.summary import print_ingest_rejections, print_summary
 
-        print_ingest_rejections(warehouse, since=started)
-        if outcome.materialized_key("published", "stature"):
-            print_summary(config, as_of=as_of)
-        else:
-            print("\nThis run did not publish: readers still see the previous copy, if any.")
-        return print_problems(outcome.problems)
+    print_ingest_rejections(warehouse, since=started)
+    if outcome.materialized_key("published", "stature"):
+        print_summary(config, as_of=as_of)
+    else:
+        print("\nThis run did not publish: readers still see the previous copy, if any.")
+    return print_problems(outcome.problems, outcome.warnings)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -206,21 +143,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.save_export and args.export_dir:
         raise UsageError("--save-export saves an API pull; it cannot be combined with --export-dir")
     _check_export_dir(args, config)
+    started = time.time()
     with holding_warehouse(warehouse_of(args, config), "stature ingest"):
-        started = time.time()
         outcome = run_job(args, config, "ingest", as_of=args.as_of)
-        from dagster_project.summary import print_ingest_counts, print_ingest_rejections
+    from dagster_project.summary import print_ingest_counts, print_ingest_rejections
 
-        print_ingest_counts(outcome.ingested)
-        print_ingest_rejections(warehouse_of(args, config), since=started)
-        return print_problems(outcome.problems)
+    print_ingest_counts(outcome.ingested)
+    print_ingest_rejections(warehouse_of(args, config), since=started)
+    return print_problems(outcome.problems, outcome.warnings)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
     with holding_warehouse(warehouse_of(args, config), "stature publish"):
         outcome = run_job(args, config, "publish")
-        return print_problems(outcome.problems)
+    return print_problems(outcome.problems, outcome.warnings)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

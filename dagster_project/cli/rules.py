@@ -1,6 +1,6 @@
-"""`stature rules ...`: the analyst's loop (check, test, preview, diff) and the operator's
-verbs (backfill, regrade). Exit status: 0 all well, 1 something failed, 2 bad
-usage, config or an invalid rule (`check`).
+"""`stature rules ...`: the analyst's loop (check, test, preview, diff) and the verbs that
+write rule history (backfill, regrade, apply: cli/rules_history.py). Exit status: 0 all well,
+1 something failed, 2 bad usage, config or an invalid rule (`check`).
 
 Imports are lazy: `rules check` loads neither Dagster nor dbt, so it suits a pre-commit hook.
 """
@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +20,12 @@ from dagster_project.cli.options import (
     add_common_options,
     add_rules_dir,
     date_arg,
-    holding_warehouse,
     load_cli_config,
     rules_dir_of,
     warehouse_of,
 )
 from dagster_project.dates import today_in
+from dagster_project.terminal import table_text
 
 if TYPE_CHECKING:
     from dagster_project.config import StatureConfig
@@ -37,7 +36,9 @@ SEVERITY = ("error", "fail", "not_reported", "warn", "exempt", "pass", "not_appl
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the `rules` verb and its sub-verbs to the `stature` CLI."""
     rules = subparsers.add_parser(
-        "rules", parents=[common], help="check, test, preview, diff, backfill and regrade standards"
+        "rules",
+        parents=[common],
+        help="check, test, preview, diff, backfill, regrade and apply standards",
     )
     verbs = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
     shared = argparse.ArgumentParser(add_help=False)
@@ -83,22 +84,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--limit", type=int, default=50, help="entities listed per rule (default 50)")
     p.set_defaults(func=cmd_diff)
 
-    p = verbs.add_parser(
-        "backfill", parents=[shared], help="evaluate and store rules for a range of dates"
-    )
-    p.add_argument("--from", dest="start", type=date_arg, required=True)
-    p.add_argument("--to", dest="end", type=date_arg, required=True)
-    p.add_argument("--every", choices=("day", "week", "month"), default="day")
-    p.add_argument("rules", nargs="*", metavar="RULE", help="only these rules (default: all)")
-    p.set_defaults(func=cmd_backfill)
+    from dagster_project.cli import rules_history
 
-    p = verbs.add_parser(
-        "regrade", parents=[shared], help="re-apply changed thresholds to stored values"
-    )
-    p.add_argument("rules", nargs="*", metavar="RULE")
-    p.add_argument("--from", dest="start", type=date_arg, default=None)
-    p.add_argument("--to", dest="end", type=date_arg, default=None)
-    p.set_defaults(func=cmd_regrade)
+    # backfill, regrade, apply: the verbs that write rule history, as Dagster runs
+    rules_history.register(verbs, shared, _guard)
 
 
 def _setup(args: argparse.Namespace) -> tuple[StatureConfig, Path, Path]:
@@ -180,8 +169,9 @@ def _entities(warehouse: Path) -> dict[str, set[str]] | None:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate rules, exemptions and fixture files without running anything."""
     from dagster_project.rules.exemptions import check_exemptions, exemptions_path, load_exemptions
+    from dagster_project.rules.fixture_check import check_fixture, real_schema
     from dagster_project.rules.fixtures import fixture_path, load_fixture
-    from dagster_project.rules.loader import load_rules, select_rule
+    from dagster_project.rules.loader import key_lines, load_rules, select_rule
     from dagster_project.rules.model import Problem
     from dagster_project.rules.validate import validate_rule
 
@@ -192,6 +182,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.rules and not rules:
         raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
     catalog, note = _read_catalog(warehouse)
+    schema = real_schema(warehouse if catalog is not None else None)
     problems = []
     invalid = 0
     for rule in rules:
@@ -201,7 +192,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems += checked.problems
         fixture = fixture_path(rule)
         if fixture.exists():
-            problems += load_fixture(fixture)[1]
+            parsed, fixture_problems = load_fixture(fixture)
+            problems += fixture_problems
+            if parsed is not None:
+                lines = key_lines(fixture.read_text(encoding="utf-8"), 1)
+                problems += check_fixture(rule, fixture, parsed.cases, lines, schema)
     for stray in sorted(rules_dir.rglob("*.sql")):
         if len(stray.relative_to(rules_dir).parts) != 2:
             problems.append(
@@ -216,15 +211,51 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems += ex_problems
     entities = _entities(warehouse) if catalog is not None else None
     problems += check_exemptions(entries, exemptions_path(rules_dir), all_rules, entities)[1]
-    for p in problems:
+    warnings = _warnings(rules, all_rules)
+    for p in [*problems, *warnings]:
         print(p)
     if note:
         print(f"note: {note}")
     print(
         f"checked {len(rules)} rules in {time.monotonic() - started:.2f} s: {len(rules) - invalid} valid, {invalid} invalid"
         + (f"; {len(problems)} problems" if problems else "")
+        + (f"; {len(warnings)} warnings" if warnings else "")
     )
     return 2 if problems else 0
+
+
+def _warnings(rules, all_rules) -> list:
+    """What may be a mistake but need not be (the exit status stays 0): a query that can
+    return an entity twice, a scorecard folder named like another one."""
+    from dagster_project.manifest import ManifestError, unique_keys
+    from dagster_project.rules.messages import closest
+    from dagster_project.rules.model import Problem
+    from dagster_project.rules.uniqueness import duplicate_warning
+
+    out = []
+    try:
+        grains = unique_keys()
+    except ManifestError:
+        grains = {}
+    for rule in rules:
+        if rule.ok and (found := duplicate_warning(rule, grains)) is not None:
+            out.append(found)
+    sizes = Counter(r.scorecard for r in all_rules)
+    for rule in rules:
+        others = [s for s in sizes if s != rule.scorecard and sizes[s] >= sizes[rule.scorecard]]
+        meant = closest(rule.scorecard, others, cutoff=0.8)
+        if meant:
+            out.append(
+                Problem(
+                    rule.path,
+                    rule.line_of("scorecard"),
+                    None,
+                    f"warning: scorecard '{rule.scorecard}' is new beside '{meant}': "
+                    f"did you mean {meant}?",
+                    f"move the file to {meant}/ and set scorecard: {meant}, if so",
+                )
+            )
+    return out
 
 
 @_guard
@@ -232,10 +263,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run each rule's golden fixture cases in a scratch DuckDB; then say, per rule, which of
     the statuses it can give its passing cases show (COVERAGE lines)."""
     from dagster_project.rules.coverage import fixture_coverage
+    from dagster_project.rules.fixture_check import real_schema
     from dagster_project.rules.fixtures import fixture_path, run_fixtures
     from dagster_project.rules.loader import load_rules, select_rule
 
-    config, rules_dir, _ = _setup(args)
+    config, rules_dir, warehouse = _setup(args)
+    schema = real_schema(warehouse)
     rules = load_rules(rules_dir, None)
     if args.rules:
         rules = [r for r in rules if select_rule(r, set(args.rules))]
@@ -245,7 +278,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     passed = failed = 0
     untested, incomplete = [], []
     for rule in rules:
-        results, problems = run_fixtures(rule, config.rules.timeout_seconds)
+        results, problems = run_fixtures(rule, config.rules.timeout_seconds, schema)
         for p in problems:
             print(f"FAIL {rule.scorecard}/{rule.rule_id}: {p}")
             failed += 1
@@ -307,19 +340,6 @@ def _fmt_value(value: float | None, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _table(rows: list[list[str]], headers: list[str], widths: dict[int, int] | None = None) -> str:
-    widths = widths or {}
-    clipped = [
-        [c if len(c) <= widths.get(i, 10**6) else c[: widths[i] - 1] + "…" for i, c in enumerate(r)]
-        for r in rows
-    ]
-    size = [max([len(h)] + [len(r[i]) for r in clipped]) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(size[i]) for i, h in enumerate(headers)).rstrip()
-    out = [line, "  ".join("-" * s for s in size)]
-    out += ["  ".join(c.ljust(size[i]) for i, c in enumerate(r)).rstrip() for r in clipped]
-    return "\n".join(out)
-
-
 @_guard
 def cmd_preview(args: argparse.Namespace) -> int:
     """Evaluate one rule for one date and print entity, status, value, target and note."""
@@ -371,7 +391,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for r in shown[: args.limit]
     ]
     print()
-    print(_table(table, ["entity", "status", "value", "target", "note"], {4: 90}))
+    print(
+        table_text(
+            ["entity", "status", "value", "target", "note"], table, max_widths={4: 90}, raw=True
+        )
+    )
     if len(shown) > args.limit:
         print(f"... {len(shown) - args.limit} more rows (--limit)")
     counts = Counter(r["status"] for r in rows)
@@ -412,88 +436,3 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(format_diff(report, limit=args.limit))
     return 0 if report.ok else 1
-
-
-@_guard
-def cmd_backfill(args: argparse.Namespace) -> int:
-    """Evaluate and store rules for every date of a range, with progress."""
-    from dagster_project.rules.engine import date_range
-    from dagster_project.rules.loader import load_rules, select_rule
-
-    config, rules_dir, warehouse = _setup(args)
-    try:
-        dates = date_range(args.start, args.end, args.every)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if args.rules and not [r for r in load_rules(rules_dir) if select_rule(r, set(args.rules))]:
-        raise UsageError(f"no rule matches {' '.join(args.rules)} in {rules_dir}")
-    if not warehouse.exists():
-        raise UsageError(
-            f"{warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
-        )
-    with holding_warehouse(warehouse, "stature rules backfill"):
-        return _backfill(args, config, rules_dir, warehouse, dates)
-
-
-def _backfill(args, config, rules_dir: Path, warehouse: Path, dates) -> int:
-    from dagster_project.rules.engine import evaluate_dates
-
-    started = time.monotonic()
-    print(
-        f"backfill {len(dates)} dates ({dates[0]} .. {dates[-1]}, every {args.every}) into {warehouse}",
-        flush=True,
-    )
-
-    def progress(done: int, total: int, label: str) -> None:
-        n_rules = max(1, total // len(dates))
-        if done % n_rules == 0:
-            d = done // n_rules
-            elapsed = time.monotonic() - started
-            eta = elapsed / d * (len(dates) - d)
-            print(
-                f"  [{d:>{len(str(len(dates)))}}/{len(dates)}] {label.split()[0]}  {elapsed:6.1f} s elapsed, ~{eta:.0f} s left",
-                flush=True,
-            )
-
-    report = evaluate_dates(
-        config,
-        warehouse=warehouse,
-        rules_dir=rules_dir,
-        dates=dates,
-        run_id=f"backfill-{uuid.uuid4()}",
-        only=args.rules or None,
-        progress=progress,
-    )
-    print(report.summary())
-    print(f"{report.rows_written} rows written in {time.monotonic() - started:.1f} s")
-    return 0 if report.ok else 1
-
-
-@_guard
-def cmd_regrade(args: argparse.Namespace) -> int:
-    """Re-apply the current thresholds to stored values (no query runs)."""
-    from dagster_project.rules.regrade import regrade
-
-    _, rules_dir, warehouse = _setup(args)
-    if not warehouse.exists():
-        raise UsageError(f"{warehouse}: warehouse not found (pass --warehouse FILE)")
-    with holding_warehouse(warehouse, "stature rules regrade"):
-        outcomes = regrade(
-            warehouse=warehouse,
-            rules_dir=rules_dir,
-            only=args.rules or None,
-            start=args.start,
-            end=args.end,
-        )
-    blocked = 0
-    for o in outcomes:
-        print(o)
-        if o.skipped and not o.skipped.startswith(("no stored results", "draft")):
-            blocked += 1
-    total = sum(o.rows for o in outcomes)
-    changed = sum(o.changed for o in outcomes)
-    print(
-        f"{total} rows regraded, {changed} changed status"
-        + (f"; {blocked} rules need a backfill" if blocked else "")
-    )
-    return 1 if blocked else 0

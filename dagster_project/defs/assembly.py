@@ -22,10 +22,17 @@ from dagster_project.defs.maturity import (
     build_maturity_schedules,
     build_quarterly_maturity_assets,
 )
+from dagster_project.defs.monitoring import (
+    build_failure_sensor,
+    build_freshness_check,
+    build_freshness_job_and_schedule,
+    freshness_policy,
+)
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
 from dagster_project.defs.rules import build_rule_assets, daily_partitions
+from dagster_project.publish import PUBLIC_SCHEMAS
 
 
 def build_definitions(
@@ -36,6 +43,7 @@ def build_definitions(
     rules_dir: str | None = None,
     save_export_dir: str | None = None,
     full_refresh: bool = False,
+    loggers: dict[str, dg.LoggerDefinition] | None = None,
 ) -> dg.Definitions:
     config_path = str(config_path or os.environ.get("STATURE_CONFIG") or "stature.yml")
     stature = StatureResource(
@@ -55,23 +63,40 @@ def build_definitions(
     maturity = build_maturity_assets(rules_path, days)
     dbt_models, dbt_reporting = build_dbt_assets(_scorecard_sources(rules))
     upstream = [*ingestion, dbt_models, *rules, *maturity, dbt_reporting]
-    quarterly = build_quarterly_maturity_assets(config)
-    # What publish copies: every asset that writes the warehouse (the strategy map is drawn
-    # into the published folder after publish, so it is not one of them).
-    upstream_keys = [key for a in upstream for key in a.keys if key != STRATEGY_MAP_KEY]
-    publish = build_publish_asset(upstream_keys)
+    quarterly = build_quarterly_maturity_assets(config, rules_path)
+    publish = build_publish_asset(_published_tables(upstream), freshness_policy(config))
+    freshness_job, freshness_schedule = build_freshness_job_and_schedule(config)
 
     jobs = build_jobs()
     nightly = next(job for job in jobs if job.name == NIGHTLY)
     built_first = [key for a in [*ingestion, dbt_models] for key in a.keys]
     return dg.Definitions(
         assets=[*upstream, publish, build_report_asset(), *quarterly],
-        jobs=[*jobs, *build_maturity_jobs(config)],
-        schedules=[build_nightly_schedule(config), *build_maturity_schedules(config)],
-        sensors=[build_continuation_sensor(nightly, built_first)],
+        asset_checks=[build_freshness_check()],
+        jobs=[*jobs, *build_maturity_jobs(config), freshness_job],
+        schedules=[
+            build_nightly_schedule(config),
+            *build_maturity_schedules(config),
+            freshness_schedule,
+        ],
+        sensors=[build_continuation_sensor(nightly, built_first), build_failure_sensor(config)],
         resources={"stature": stature, "dbt": dbt_resource()},
         executor=dg.in_process_executor,
+        # The console logger stays; the CLI adds one that reads progress (defs/runner.py).
+        loggers={"console": dg.colored_console_logger, **(loggers or {})},
     )
+
+
+def _published_tables(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
+    """What publish copies, and so reads: the tables of the public schemas (marts,
+    scorecards, reporting), never the raw landings or dbt's staging and intermediate models.
+    The strategy map is drawn into the published folder after publish: not one of them."""
+    return [
+        key
+        for a in upstream
+        for key in a.keys
+        if key.path[0] in PUBLIC_SCHEMAS and key != STRATEGY_MAP_KEY
+    ]
 
 
 def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.AssetKey]]:

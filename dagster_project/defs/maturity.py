@@ -32,7 +32,7 @@ from dagster_project.config import StatureConfig
 from dagster_project.dates import today_in
 from dagster_project.defs.resources import AS_OF_TAG, StatureResource, run_as_of
 from dagster_project.defs.rules import RULES_PARTITIONS, rule_asset_key
-from dagster_project.maturity.quarters import quarter_of, quarter_start_months
+from dagster_project.maturity.quarters import quarter_of, quarter_start_months, quarters_between
 from dagster_project.rules.loader import load_rules
 
 GROUP = "maturity"
@@ -77,6 +77,12 @@ def _level_table(warehouse: Path, quarter: str | None) -> str:
     return "\n".join(lines)
 
 
+def _close_reason(context: dg.AssetExecutionContext) -> str:
+    """Why quarters are closed, for the audit: the nightly run or `stature snapshot`."""
+    command = context.run.tags.get("stature/command") if context.run else None
+    return f"closed by {command}" if command else "closed by the nightly run"
+
+
 def build_maturity_assets(
     rules_dir: Path, partitions_def: dg.PartitionsDefinition = RULES_PARTITIONS
 ) -> list[dg.AssetsDefinition]:
@@ -101,17 +107,16 @@ def build_maturity_assets(
         ),
     )
     def maturity_snapshots(
-        context: dg.AssetExecutionContext, stature: StatureResource
+        context: dg.AssetExecutionContext, config: SnapshotRunConfig, stature: StatureResource
     ) -> dg.MaterializeResult:
         from dagster_project.maturity.snapshot import Snapshots
 
-        config = stature.load()
-        as_of = run_as_of(context, config)
-        warehouse = stature.warehouse_path(config)
-        snapshots = Snapshots(
-            config, warehouse, stature.rules_path(config), run_id=context.run.run_id
-        )
-        report = snapshots.sync(as_of, reason="closed by the nightly run")
+        cfg = stature.load()
+        as_of = run_as_of(context, cfg)
+        warehouse = stature.warehouse_path(cfg)
+        snapshots = Snapshots(cfg, warehouse, stature.rules_path(cfg), run_id=context.run.run_id)
+        first = snapshots.quarter(config.backfill_from) if config.backfill_from else None
+        report = snapshots.sync(as_of, backfill_from=first, reason=_close_reason(context))
         context.log.info(report.summary())
         for error in report.rule_errors:
             context.log.error(f"rule failed while backfilling quarter ends: {error}")
@@ -126,7 +131,9 @@ def build_maturity_assets(
                 "rows_written": report.rows_written,
                 "movements": report.movements,
                 "errors": len(report.rule_errors),
+                "rule_errors": dg.MetadataValue.json(report.rule_errors),
                 "notes": dg.MetadataValue.json(report.notes),
+                "summary": dg.MetadataValue.text(report.summary()),
                 "levels": dg.MetadataValue.md(_level_table(warehouse, latest)),
             }
         )
@@ -203,60 +210,108 @@ def build_maturity_assets(
 # --- one partition per fiscal quarter ------------------------------------------------------
 
 
-def quarterly_partitions(config: StatureConfig) -> dg.TimeWindowPartitionsDefinition:
-    """One partition per fiscal quarter in the org's time zone, keyed by its first day
-    (`2026-01-01` is 2026-Q1 with the default fiscal year); the open quarter included."""
-    months = ",".join(str(m) for m in quarter_start_months(config.org.fiscal_year_start_month))
-    first = quarter_of(config.history_start, config.org.fiscal_year_start_month)
-    return dg.TimeWindowPartitionsDefinition(
-        cron_schedule=f"0 0 1 {months} *",
-        start=first.start.isoformat(),
-        fmt="%Y-%m-%d",
-        timezone=config.org.timezone,
-        end_offset=1,
-    )
+def quarter_labels(config: StatureConfig, today: dt.date | None = None) -> list[str]:
+    """Every fiscal quarter from the one holding `history_start` to the open one (today in
+    the org's time zone), labelled as everywhere else: `2026-Q4`."""
+    start_month = config.org.fiscal_year_start_month
+    first = quarter_of(config.history_start, start_month)
+    last = quarter_of(today or today_in(config.org.timezone), start_month)
+    return [q.label for q in quarters_between(first, last)]
 
 
-def build_quarterly_maturity_assets(config: StatureConfig) -> list[dg.AssetsDefinition]:
+def quarterly_partitions(config: StatureConfig) -> dg.StaticPartitionsDefinition:
+    """One partition per fiscal quarter, keyed by its label (`2026-Q4`), up to the open one
+    when the definitions load (a long-running deployment gets the next quarter's key when
+    its code location reloads; the close schedule only ever asks for a quarter that existed
+    when it loaded)."""
+    return dg.StaticPartitionsDefinition(quarter_labels(config))
+
+
+class SnapshotRunConfig(dg.Config):
+    """`stature snapshot --backfill-from QUARTER`: close every ended quarter from it on
+    (default: the last maturity.backfill_quarters)."""
+
+    backfill_from: str | None = None
+
+
+class QuarterRunConfig(dg.Config):
+    """`stature snapshot --recompute QUARTER --reason TEXT`: rebuild a closed quarter with the
+    current rules, with an audit row (one quarter per run)."""
+
+    recompute: bool = False
+    reason: str | None = None
+    # the open quarter's date (`stature snapshot --quarter Q --as-of DATE`); default: the
+    # last date with check results in it
+    as_of: str | None = None
+
+
+def build_quarterly_maturity_assets(
+    config: StatureConfig, rules_dir: Path | None = None
+) -> list[dg.AssetsDefinition]:
+    rule_keys = _rule_keys(Path(rules_dir))[0] if rules_dir else []
+    # A quarter reads the rules' results as of its last day, and the catalog: every daily
+    # partition of the rules could be that day, so each quarter depends on all of them.
+    deps = [dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in rule_keys]
+    deps += [dg.AssetKey(["marts", t]) for t in _MARTS_READ]
+
     @dg.asset(
         key=QUARTER_KEY,
+        deps=deps,
         partitions_def=quarterly_partitions(config),
+        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=QUARTERLY_GROUP,
         kinds={"duckdb"},
         description=(
-            "One fiscal quarter of scorecards.maturity_snapshots: closes it if it has ended "
-            "(from the check results as of its last day, evaluated when missing), refreshes it "
-            "if it is open, leaves it if it is closed (rebuild a closed quarter with `stature "
-            "snapshot --recompute QUARTER --reason ...`)."
+            "One fiscal quarter of scorecards.maturity_snapshots (partitions keyed 2026-Q4): "
+            "closes it if it has ended (from the check results as of its last day, evaluated "
+            "when missing), refreshes it if it is open, leaves it if it is closed; with "
+            "config recompute: true and a reason, rebuilds a closed quarter with the current "
+            "rules and writes an audit row (`stature snapshot --recompute QUARTER --reason`)."
         ),
     )
     def maturity_quarter(
-        context: dg.AssetExecutionContext, stature: StatureResource
+        context: dg.AssetExecutionContext, config: QuarterRunConfig, stature: StatureResource
     ) -> dg.MaterializeResult:
-        from dagster_project.maturity.snapshot import Snapshots
+        from dagster_project.maturity.snapshot import SnapshotReport, Snapshots
 
         cfg = stature.load()
-        quarter = quarter_of(
-            dt.date.fromisoformat(context.partition_key), cfg.org.fiscal_year_start_month
-        )
         snapshots = Snapshots(
             cfg, stature.warehouse_path(cfg), stature.rules_path(cfg), run_id=context.run.run_id
         )
-        report = snapshots.build(quarter, today=today_in(cfg.org.timezone))
-        context.log.info(f"{quarter}: {report.summary()}")
-        return dg.MaterializeResult(
-            metadata={
-                "quarter": quarter.label,
-                "closed": dg.MetadataValue.json(report.closed),
-                "refreshed": report.refreshed or "none",
-                "already_closed": bool(report.already_closed),
-                "evaluated_dates": dg.MetadataValue.json([str(d) for d in report.evaluated]),
-                "errors": len(report.rule_errors),
-                "notes": dg.MetadataValue.json(report.notes),
-            }
-        )
+        today = today_in(cfg.org.timezone)
+        quarters = [snapshots.quarter(key) for key in context.partition_keys]
+        if config.recompute and len(quarters) != 1:
+            raise dg.Failure("a recompute rebuilds one quarter per run")
+        reports: list[SnapshotReport] = []
+        for quarter in quarters:
+            if config.recompute:
+                report = snapshots.recompute(quarter, reason=config.reason or "", today=today)
+            else:
+                as_of = dt.date.fromisoformat(config.as_of) if config.as_of else None
+                report = snapshots.build(quarter, today=today, as_of=as_of)
+            context.log.info(f"{quarter}: {report.summary()}")
+            reports.append(report)
+        return dg.MaterializeResult(metadata=_quarter_metadata(quarters, reports))
 
     return [maturity_quarter]
+
+
+def _quarter_metadata(quarters, reports) -> dict[str, object]:
+    return {
+        "quarters": dg.MetadataValue.json([q.label for q in quarters]),
+        "summary": dg.MetadataValue.text(
+            "\n".join(f"{q}: {r.summary()}" for q, r in zip(quarters, reports, strict=True))
+        ),
+        "closed": dg.MetadataValue.json([c for r in reports for c in r.closed]),
+        "recomputed": dg.MetadataValue.json([r.recomputed for r in reports if r.recomputed]),
+        "refreshed": next((r.refreshed for r in reports if r.refreshed), None) or "none",
+        "already_closed": dg.MetadataValue.json([c for r in reports for c in r.already_closed]),
+        "evaluated_dates": dg.MetadataValue.json([str(d) for r in reports for d in r.evaluated]),
+        "rows_written": sum(r.rows_written for r in reports),
+        "errors": sum(len(r.rule_errors) for r in reports),
+        "rule_errors": dg.MetadataValue.json([e for r in reports for e in r.rule_errors]),
+        "notes": dg.MetadataValue.json([n for r in reports for n in r.notes]),
+    }
 
 
 def build_maturity_jobs(config: StatureConfig) -> list:
@@ -274,7 +329,7 @@ def closing_request(scheduled: dt.datetime, start_month: int) -> dg.RunRequest:
     ended = quarter_of(scheduled.date() - dt.timedelta(days=1), start_month)
     return dg.RunRequest(
         run_key=f"close-{ended.label}",
-        partition_key=ended.start.isoformat(),
+        partition_key=ended.label,
         tags={AS_OF_TAG: ended.end.isoformat(), "stature/quarter": ended.label},
     )
 

@@ -11,10 +11,16 @@ from dagster_project.defs.resources import StatureResource
 from dagster_project.publish import publish
 
 
-def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_publish_asset(
+    upstream: Sequence[dg.AssetKey], freshness_policy: dg.FreshnessPolicy | None = None
+) -> dg.AssetsDefinition:
+    """`published/stature`, reading exactly what it copies: the marts, scorecards and
+    reporting tables (`upstream`), not the raw landings or dbt's internals."""
+
     @dg.asset(
         key=dg.AssetKey(["published", "stature"]),
         deps=list(upstream),
+        freshness_policy=freshness_policy,
         group_name="publish",
         kinds={"duckdb", "parquet"},
         description=(

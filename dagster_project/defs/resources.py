@@ -97,6 +97,20 @@ def run_as_of(
     return today_in(config.org.timezone)
 
 
+def run_dates(
+    context: dg.OpExecutionContext | dg.AssetExecutionContext, config: StatureConfig
+) -> list[dt.date]:
+    """Every date of the run: the days of its partition range (a backfill run covers many),
+    else the one date of `run_as_of`."""
+    if context.has_partition_key_range:
+        keys = context.partition_keys
+        try:
+            return [dt.date.fromisoformat(key) for key in keys]
+        except ValueError:
+            pass
+    return [run_as_of(context, config)]
+
+
 def fail_orphaned_runs(instance: dg.DagsterInstance, warehouse: Path, run_id: str) -> list[str]:
     """Mark failed the runs of `warehouse` still STARTED in run storage: the caller holds the
     warehouse lock, so none of them is running; their process was killed."""

@@ -266,7 +266,18 @@ def _level_text(level: int | None) -> str:
     return "unrated" if level is None else str(level)
 
 
+def _change_line(c: StatusChange) -> str:
+    old = c.old or "(no result)"
+    new = c.new or "(no result)"
+    value = c.new_value if c.new is not None else c.old_value
+    shown = "" if value is None else f"  value {value:g}"
+    return f"      {c.entity_type:<8} {c.entity_id:<28} {old} -> {new}{shown}"
+
+
 def format_diff(report: DiffReport, *, limit: int = 50) -> str:
+    """The diff as text: per rule (added, deleted, changed), its counts by status before and
+    after and every entity whose status changes (a new rule: every entity's first status;
+    a deleted one: the results that stop); then every entity whose maturity level changes."""
     lines = [f"rules diff against {report.base}, as of {report.as_of}"]
     if not report.rules:
         lines.append("no rule changed")
@@ -286,16 +297,14 @@ def format_diff(report: DiffReport, *, limit: int = 50) -> str:
             lines.append(f"    after:  {_counts(rd.new_counts)}")
         for e in rd.errors:
             lines.append(f"    ERROR {e}")
-        if rd.change != "deleted":
-            shown = [c for c in rd.changes if c.old is not None and c.new is not None]
-            lines.append(f"    {len(shown)} entities change status" + (":" if shown else ""))
-            for c in shown[:limit]:
-                value = "" if c.new_value is None else f"  value {c.new_value:g}"
-                lines.append(
-                    f"      {c.entity_type:<8} {c.entity_id:<28} {c.old} -> {c.new}{value}"
-                )
-            if len(shown) > limit:
-                lines.append(f"      ... and {len(shown) - limit} more")
+        what = {
+            "added": "entities get a status",
+            "deleted": "entities lose their status",
+        }.get(rd.change, "entities change status")
+        lines.append(f"    {len(rd.changes)} {what}" + (":" if rd.changes else ""))
+        lines += [_change_line(c) for c in rd.changes[:limit]]
+        if len(rd.changes) > limit:
+            lines.append(f"      ... and {len(rd.changes) - limit} more")
     lines.append("")
     lines.append(f"maturity level: {len(report.levels)} entities change level")
     for lc in report.levels[:limit]:

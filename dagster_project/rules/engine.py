@@ -32,6 +32,7 @@ from dagster_project.rules.exemptions import (
     exemptions_path,
     load_exemptions,
 )
+from dagster_project.rules.history import date_range as date_range  # re-exported
 from dagster_project.rules.loader import RuleFile, load_rules, select_rule
 from dagster_project.rules.model import ENTITY_KEYS, ORG_ENTITY_ID, STATUSES, Problem, display_path
 from dagster_project.rules.sandbox import WAREHOUSE_ALIAS, RuleTimeout, Sandbox
@@ -322,6 +323,9 @@ def evaluate_ruleset(
     state = state or RunState()
     run_id = run_id or str(uuid.uuid4())
     report = EvaluationReport(run_id=run_id, dates=list(dates))
+    if not rules:  # nothing to run (a diff that only adds rules has no old side)
+        empty = pa.Table.from_pylist([], schema=grade.RESULT_SCHEMA)
+        return report, empty, pa.Table.from_pylist([], schema=META_SCHEMA)
     prepared: list[_Prepared] = []
     seen: dict[str, _Prepared] = {}
     for rule in rules:
@@ -348,8 +352,6 @@ def evaluate_ruleset(
         con.executemany("insert into memory.main._dates values (?)", [(d,) for d in dates])
         # getvariable() is typed by its value when a rule is bound: bind with a real date.
         sandbox.set_as_of(con, dates[0])
-        # getvariable() is typed by its value when a rule is bound: bind with a real date.
-        sandbox.set_as_of(con, dates[0])
         rule_rows = []
         for p in prepared:
             key = (str(p.rule.path), p.rule.version)
@@ -368,7 +370,13 @@ def evaluate_ruleset(
                 )
             thresholds = p.rule.header.thresholds if p.rule.header else None
             rule_rows.append(
-                (p.idx, p.rule.rule_id, p.rule.entity, *grade.threshold_columns(thresholds))
+                (
+                    p.idx,
+                    p.rule.rule_id,
+                    p.rule.entity,
+                    *grade.threshold_columns(thresholds),
+                    *grade.placeholder_texts(p.rule.header),
+                )
             )
             _applicability(sandbox, con, p, catalog)
             if stale:
@@ -381,9 +389,7 @@ def evaluate_ruleset(
                         _bind(con, p)
                 except (duckdb.Error, RuleTimeout) as exc:
                     p.error = f"{display_path(p.rule.path)}: {_duckdb_message(exc)}"
-        con.executemany(
-            "insert into memory.main._rules values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rule_rows
-        )
+        con.executemany(f"insert into memory.main._rules values ({', '.join('?' * 14)})", rule_rows)
         errors: list[tuple[int, dt.date, str]] = [
             (p.idx, d, p.error) for p in prepared if p.error for d in dates
         ]
@@ -745,31 +751,3 @@ def preview_rules(
     )
     report.rows = full_rows(results, meta, run_id=run_id, evaluated_at=dt.datetime.now(dt.UTC))
     return report
-
-
-# --- dates -------------------------------------------------------------------------------
-
-
-def date_range(start: dt.date, end: dt.date, every: str = "day") -> list[dt.date]:
-    """Evaluation dates from `start` to `end` inclusive: every day, every 7 days, or monthly
-    (the same day of each month, or each month's last day when `start` is a month end)."""
-    if end < start:
-        raise ValueError(f"--to {end} is before --from {start}")
-    if every == "day":
-        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    if every == "week":
-        return [start + dt.timedelta(days=i) for i in range(0, (end - start).days + 1, 7)]
-    if every == "month":
-        month_end = (start + dt.timedelta(days=1)).day == 1
-        out, i = [], 0
-        while True:
-            y, m = divmod(start.month - 1 + i, 12)
-            year, month = start.year + y, m + 1
-            last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-            day = last if month_end else min(start.day, last)
-            d = dt.date(year, month, day)
-            if d > end:
-                return out
-            out.append(d)
-            i += 1
-    raise ValueError(f"--every must be day, week or month, not {every!r}")

@@ -15,6 +15,7 @@ an error (it is not applied, and the run says so).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dagster_project.rules.loader import RuleFile, key_lines, pydantic_problems
+from dagster_project.rules.messages import did_you_mean
 from dagster_project.rules.model import ORG_ENTITY_ID, Problem
 
 EXEMPTIONS_FILE = "exemptions.yml"
@@ -72,7 +74,7 @@ def load_exemptions(path: Path) -> tuple[list[Exemption], list[Problem]]:
                 mark.line + 1 if mark else None,
                 mark.column + 1 if mark else None,
                 f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                "fix the YAML; no exemption applies until it parses",
+                _yaml_hint(text) + "no exemption applies until it parses",
             )
         ]
     if raw is None:
@@ -107,12 +109,26 @@ def load_exemptions(path: Path) -> tuple[list[Exemption], list[Problem]]:
             entries.append(Exemption(**{str(k): v for k, v in item.items()}, line=line))
         except ValidationError as exc:
             item_lines = {key[1:]: n for key, n in lines.items() if key[:1] == (str(i),)}
-            for p in pydantic_problems(exc, path, item_lines, line):
+            for p in pydantic_problems(
+                exc, path, item_lines, line, model=Exemption, given=map(str, item), what="entry"
+            ):
                 hint = p.hint
                 if "expires" in p.message and "missing" in p.message:
                     hint = "every exemption expires: add expires: YYYY-MM-DD"
                 problems.append(Problem(p.path, p.line, p.col, f"entry {i + 1}: {p.message}", hint))
     return entries, problems
+
+
+def _yaml_hint(text: str) -> str:
+    """Why a list of exemptions does not parse, for the usual mistake: an inline empty list
+    (`[]`) left in the file when entries (`- rule: ...`) were added below or above it."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == "[]" and re.search(r"^\s*-\s", text, re.MULTILINE):
+            return (
+                f"line {number} holds `[]` (an empty list) and the file also has entries "
+                "starting with '- ': a file is one list, so delete the `[]` line; "
+            )
+    return "fix the YAML; "
 
 
 def check_exemptions(
@@ -134,7 +150,7 @@ def check_exemptions(
                     e.line,
                     None,
                     f"exemption for unknown rule '{e.rule}'",
-                    "check the rule id, or remove the entry",
+                    did_you_mean(e.rule, by_id) or "check the rule id, or remove the entry",
                 )
             )
             continue
@@ -148,7 +164,8 @@ def check_exemptions(
                         e.line,
                         None,
                         f"exemption of rule '{e.rule}' names unknown {kind} '{e.entity}'",
-                        f"use a {kind} id from the catalog, or remove the entry",
+                        did_you_mean(e.entity, known)
+                        or f"use a {kind} id from the catalog, or remove the entry",
                     )
                 )
                 continue

@@ -43,6 +43,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dagster_project.rules.exemptions import Exemption
+from dagster_project.rules.fixture_check import SAFE_TYPE, RealSchema, check_fixture
 from dagster_project.rules.loader import RuleFile, key_lines, pydantic_problems
 from dagster_project.rules.model import ALLOWED_SCHEMAS, STATUSES, Problem
 
@@ -250,39 +251,54 @@ def _locked_connection(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def build_scratch(path: Path, given: dict[str, list[dict[str, Any]] | TableRows]) -> None:
+def build_scratch(
+    path: Path,
+    given: dict[str, list[dict[str, Any]] | TableRows],
+    schema: RealSchema | None = None,
+) -> None:
     """A warehouse file holding exactly the fixture's tables (names checked by load_fixture,
-    and quoted here all the same)."""
+    and quoted here all the same). A table the real schema knows gets all its real columns
+    and types (what a case leaves out is NULL); any other is typed from its values."""
     con = _locked_connection(path)
     try:
-        for schema in ALLOWED_SCHEMAS:
-            con.execute(f"create schema if not exists {_quote(schema)}")
+        for schema_name in ALLOWED_SCHEMAS:
+            con.execute(f"create schema if not exists {_quote(schema_name)}")
         for table, spec in given.items():
-            schema, _, name = table.partition(".")
-            if schema not in ALLOWED_SCHEMAS or not IDENTIFIER.fullmatch(name):
-                raise ValueError(f"table {table!r}: not an allowed schema.table name")
-            rows = spec.rows if isinstance(spec, TableRows) else spec
-            pinned = spec.columns if isinstance(spec, TableRows) else {}
-            columns = list(dict.fromkeys([*pinned, *(k for row in rows for k in row)]))
-            if not columns:
-                raise ValueError(
-                    f"table '{table}' has no columns: give rows, or columns: {{name: type}}"
-                )
-            bad = [c for c in columns if not IDENTIFIER.fullmatch(str(c))]
-            bad += [t for t in pinned.values() if not COLUMN_TYPE.fullmatch(t.strip())]
-            if bad:
-                raise ValueError(f"table {table!r}: not a column name or type: {bad[0]!r}")
-            types = {c: pinned.get(c) or _sql_type([row.get(c) for row in rows]) for c in columns}
-            qualified = f"{_quote(schema)}.{_quote(name)}"
-            column_sql = ", ".join(f"{_quote(c)} {types[c].strip()}" for c in columns)
-            con.execute(f"create table {qualified} ({column_sql})")
-            if rows:
-                con.executemany(
-                    f"insert into {qualified} values ({', '.join('?' for _ in columns)})",
-                    [[_normalize(row.get(c)) for c in columns] for row in rows],
-                )
+            _create_table(con, table, spec, schema.columns(table) if schema else None)
     finally:
         con.close()
+
+
+def _create_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    spec: list[dict[str, Any]] | TableRows,
+    real: dict[str, str] | None,
+) -> None:
+    schema, _, name = table.partition(".")
+    if schema not in ALLOWED_SCHEMAS or not IDENTIFIER.fullmatch(name):
+        raise ValueError(f"table {table!r}: not an allowed schema.table name")
+    rows = spec.rows if isinstance(spec, TableRows) else spec
+    pinned = spec.columns if isinstance(spec, TableRows) else {}
+    real = {c: t for c, t in (real or {}).items() if SAFE_TYPE.fullmatch(t.strip())}
+    columns = list(dict.fromkeys([*real, *pinned, *(k for row in rows for k in row)]))
+    if not columns:
+        raise ValueError(f"table '{table}' has no columns: give rows, or columns: {{name: type}}")
+    bad = [c for c in columns if not IDENTIFIER.fullmatch(str(c))]
+    bad += [t for t in pinned.values() if not COLUMN_TYPE.fullmatch(t.strip())]
+    if bad:
+        raise ValueError(f"table {table!r}: not a column name or type: {bad[0]!r}")
+    types = {
+        c: pinned.get(c) or real.get(c) or _sql_type([row.get(c) for row in rows]) for c in columns
+    }
+    qualified = f"{_quote(schema)}.{_quote(name)}"
+    column_sql = ", ".join(f"{_quote(c)} {types[c].strip()}" for c in columns)
+    con.execute(f"create table {qualified} ({column_sql})")
+    if rows:
+        con.executemany(
+            f"insert into {qualified} values ({', '.join('?' for _ in columns)})",
+            [[_normalize(row.get(c)) for c in columns] for row in rows],
+        )
 
 
 def _with_entity_table(rule: RuleFile, case: Case) -> dict[str, list[dict[str, Any]] | TableRows]:
@@ -301,6 +317,7 @@ def run_case(
     case: Case,
     default_as_of: dt.date | None,
     timeout_seconds: float = 30.0,
+    schema: RealSchema | None = None,
 ) -> CaseResult:
     from dagster_project.rules.engine import preview_rules  # the engine pulls in pyarrow
 
@@ -315,7 +332,7 @@ def run_case(
     with tempfile.TemporaryDirectory(prefix="stature-rules-test-") as tmp:
         scratch = Path(tmp) / "fixture.duckdb"
         try:
-            build_scratch(scratch, _with_entity_table(rule, case))
+            build_scratch(scratch, _with_entity_table(rule, case), schema)
         except (duckdb.Error, ValueError) as exc:
             result.failures.append(f"cannot build the fixture tables: {exc}")
             return result
@@ -357,17 +374,23 @@ def _same(a: float | None, b: float | None) -> bool:
 
 
 def run_fixtures(
-    rule: RuleFile, timeout_seconds: float = 30.0
+    rule: RuleFile, timeout_seconds: float = 30.0, schema: RealSchema | None = None
 ) -> tuple[list[CaseResult], list[Problem]]:
-    """All cases of a rule's fixture file; ([], []) when it has none."""
+    """All cases of a rule's fixture file; ([], []) when it has none. With the real `schema`,
+    the fixture is checked against it first (its problems are the fixture's: none runs)."""
     path = fixture_path(rule)
     if not path.exists():
         return [], []
     fixture, problems = load_fixture(path)
     if fixture is None:
         return [], problems
+    if schema is not None:
+        lines = key_lines(path.read_text(encoding="utf-8"), 1)
+        problems = check_fixture(rule, path, fixture.cases, lines, schema)
+        if problems:
+            return [], problems
     return [
-        run_case(rule, path, case, fixture.as_of, timeout_seconds) for case in fixture.cases
+        run_case(rule, path, case, fixture.as_of, timeout_seconds, schema) for case in fixture.cases
     ], []
 
 

@@ -15,6 +15,8 @@ DuckDB (the engine grades hundreds of thousands of rows per date). The tests hol
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from dagster_project.rules.model import RULE_STATUSES, Thresholds, tolerance
 
 _TOL = "(1e-9 * greatest(1.0, abs({x})))"
@@ -66,7 +68,8 @@ def grade_entity(
 SCRATCH_DDL = """
 create or replace table memory.main._rules (
     rule_idx integer, rule_id varchar, entity_type varchar, has_thresholds boolean,
-    pass_op varchar, pass_a double, pass_b double, warn_op varchar, warn_a double, warn_b double
+    pass_op varchar, pass_a double, pass_b double, warn_op varchar, warn_a double, warn_b double,
+    pass_text varchar, warn_text varchar, unit_text varchar, thresholds_text varchar
 );
 create or replace table memory.main._entities (entity_type varchar, entity_id varchar);
 create or replace table memory.main._app (rule_idx integer, entity_id varchar, applicable boolean);
@@ -110,6 +113,38 @@ def out_insert_sql(
     )
 
 
+# What a note may say about its own rule, filled in when it is graded (and again by a regrade,
+# from the stored template): "target {pass} a week" reads "target >= 1 a week".
+PLACEHOLDERS = {
+    "{pass}": "pass_text",
+    "{warn}": "warn_text",
+    "{unit}": "unit_text",
+    "{thresholds}": "thresholds_text",
+}
+
+
+def render_sql(note: str, texts: dict[str, str] | None = None) -> str:
+    """`note` with every placeholder replaced: by the `_rules` columns (`r.pass_text`), or by
+    the SQL expressions in `texts` (placeholder -> expression)."""
+    out = note
+    for placeholder, column in PLACEHOLDERS.items():
+        value = texts[placeholder] if texts else f"coalesce(r.{column}, '')"
+        out = f"replace({out}, '{placeholder}', {value})"
+    return out
+
+
+def placeholder_texts(header) -> tuple[str, str, str, str]:
+    """(pass, warn, unit, thresholds) as a note shows them: `>= 1`, `>= 0.25`, the unit, and
+    `pass >= 1; warn >= 0.25`; empty where the header has none."""
+    t = header.thresholds if header is not None else None
+    return (
+        str(t.pass_) if t else "",
+        str(t.warn) if t and t.warn else "",
+        (header.unit or "") if header is not None else "",
+        str(t) if t else "",
+    )
+
+
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RULE_STATUSES)
 
 # Rows a rule returned that make its result for that date unusable.
@@ -141,7 +176,8 @@ exempt as (
 joined as (
     select
         d.as_of, a.rule_idx, a.entity_id, a.applicable, e.message as error, x.note as exempt_note,
-        o.rule_idx is not null as has_row, o.value, o.status as rule_status, o.note,
+        o.rule_idx is not null as has_row, o.value, o.status as rule_status,
+        {render_sql("o.note")} as note, o.note as raw_note,
         o.evidence_url, r.has_thresholds,
         {_predicate("pass")} as passes,
         {_predicate("warn")} as warns
@@ -175,9 +211,25 @@ select
         when rule_status is null and value is null then coalesce(note, 'value is NULL')
         else note
     end as note,
-    case when error is null then evidence_url end as evidence_url
+    case when error is null then evidence_url end as evidence_url,
+    case when error is null and raw_note is distinct from note then raw_note end as note_template
 from joined
 """
+
+
+# The graded rows of an evaluation (GRADE_SELECT without `has_row`), for an empty result.
+RESULT_SCHEMA = pa.schema(
+    [
+        ("as_of", pa.date32()),
+        ("rule_idx", pa.int32()),
+        ("entity_id", pa.string()),
+        ("status", pa.string()),
+        ("value", pa.float64()),
+        ("note", pa.string()),
+        ("evidence_url", pa.string()),
+        ("note_template", pa.string()),
+    ]
+)
 
 
 def threshold_columns(thresholds: Thresholds | None) -> tuple:

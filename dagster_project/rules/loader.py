@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from dagster_project.rules.messages import closest, model_keys, plain_error
 from dagster_project.rules.model import Problem, RuleHeader
 
 HEADER_RE = re.compile(r"\A(\s*)/\*---[ \t]*\r?\n(.*?)^[ \t]*---\*/", re.DOTALL | re.MULTILINE)
@@ -116,9 +118,19 @@ def key_lines(text: str, first_line: int) -> dict[tuple[str, ...], int]:
 
 
 def pydantic_problems(
-    exc: ValidationError, path: Path, lines: dict[tuple[str, ...], int], default_line: int | None
+    exc: ValidationError,
+    path: Path,
+    lines: dict[tuple[str, ...], int],
+    default_line: int | None,
+    *,
+    model: type[BaseModel] | None = None,
+    given: Iterable[str] = (),
+    what: str = "header",
 ) -> list[Problem]:
-    """Pydantic's errors as problems with the line of the key they are about."""
+    """Pydantic's errors as problems with the line of the key they are about, in plain words;
+    an unknown key says which known key it is probably meant to be (`model`'s keys), and that
+    this key is missing when it is not among the `given` ones."""
+    given = set(given)
     problems = []
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
@@ -128,21 +140,27 @@ def pydantic_problems(
             if line is not None:
                 break
         key = ".".join(loc)
-        msg = err["msg"].removeprefix("Value error, ")
         kind = err["type"]
         if kind == "extra_forbidden":
-            problems.append(
-                Problem(path, line, None, f"unknown key '{key}'", "remove it or check its spelling")
-            )
+            known = model_keys(model, loc[:-1]) if model is not None else []
+            meant = closest(loc[-1], known, cutoff=0.7)
+            hint = "remove it or check its spelling"
+            if meant:
+                hint = f"did you mean {meant}?"
+                if len(loc) == 1 and meant not in given:
+                    hint += f" The {what} has no {meant}"
+            problems.append(Problem(path, line, None, f"unknown key '{key}'", hint))
         elif kind == "missing":
             problems.append(
                 Problem(path, default_line, None, f"missing key '{key}'", "add it to the header")
             )
         elif not loc:
-            problems.append(Problem(path, line or default_line, None, msg))
+            problems.append(Problem(path, line or default_line, None, plain_error(err)))
         else:
-            problems.append(Problem(path, line or default_line, None, f"key '{key}': {msg}"))
-    return problems
+            problems.append(
+                Problem(path, line or default_line, None, f"key '{key}': {plain_error(err)}")
+            )
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def parse_rule(path: Path, text: str, rules_dir: Path | None = None) -> RuleFile:
@@ -214,7 +232,11 @@ def parse_rule(path: Path, text: str, rules_dir: Path | None = None) -> RuleFile
     try:
         header = RuleHeader(**{str(k): v for k, v in raw.items()})
     except ValidationError as exc:
-        rule.problems.extend(pydantic_problems(exc, path, rule.key_lines, first_line))
+        rule.problems.extend(
+            pydantic_problems(
+                exc, path, rule.key_lines, first_line, model=RuleHeader, given=map(str, raw)
+            )
+        )
         if isinstance(raw.get("id"), str):
             rule.rule_id = raw["id"]
         return rule

@@ -33,6 +33,9 @@ CHECK_RESULTS_COLUMNS = (
     ("rollout", "VARCHAR NOT NULL"),
     ("evaluated_at", "TIMESTAMPTZ NOT NULL"),
     ("run_id", "VARCHAR NOT NULL"),
+    # The note as the rule wrote it, when it holds placeholders ({pass}, {unit}, ...): a
+    # regrade renders it again with the new thresholds. NULL otherwise.
+    ("note_template", "VARCHAR"),
 )
 
 DDL = f"""
@@ -71,7 +74,7 @@ META_SCHEMA = pa.schema(
 ROWS_SQL = """
 select
     r.as_of, m.rule_id, m.rule_version, m.scorecard, m.level, m.entity_type, r.entity_id,
-    r.status, r.value, m.threshold, r.note, r.evidence_url,
+    r.status, r.value, m.threshold, r.note, r.evidence_url, r.note_template,
     case
         when m.enforce_from is null then m.rollout
         when r.as_of >= m.enforce_from then 'enforced'
@@ -85,6 +88,10 @@ from _stature_results r join _stature_meta m using (rule_idx)
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    # Warehouses made before notes could hold placeholders lack the column.
+    con.execute(
+        "alter table scorecards.check_results add column if not exists note_template varchar"
+    )
 
 
 def write_results(

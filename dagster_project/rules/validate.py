@@ -25,6 +25,7 @@ from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
 from dagster_project.rules.loader import RuleFile
+from dagster_project.rules.messages import syntax_hint
 from dagster_project.rules.model import ALLOWED_SCHEMAS, ENTITY_KEYS, Problem
 
 DIALECT = "duckdb"
@@ -278,6 +279,16 @@ class _Checker:
         self.add(message, hint, offset=_meta_offset(node))
 
 
+def _offset(text: str, line: int | None, col: int | None) -> int | None:
+    """The character offset of a 1-based (line, column) in `text`."""
+    if line is None:
+        return None
+    lines = text.split("\n")
+    if line > len(lines):
+        return len(text)
+    return sum(len(x) + 1 for x in lines[: line - 1]) + max(0, (col or 1) - 1)
+
+
 def validate_rule(rule: RuleFile, catalog: Catalog | None = None) -> CheckedRule:
     """Check a rule without running it. With no catalog (no warehouse yet), tables and
     columns are not checked; everything else is."""
@@ -322,9 +333,17 @@ def validate_rule(rule: RuleFile, catalog: Catalog | None = None) -> CheckedRule
         highlight = err.get("highlight") or ""
         if line is not None and col is not None and highlight:
             col = max(1, col - len(highlight) + 1)  # sqlglot points at the end of the token
+        description = re.sub(
+            r"<class 'sqlglot\.expressions\.[\w.]*?(\w+)'>",
+            r"\1",
+            err.get("description") or str(exc),
+        )
+        offset = _offset(rule.text, line, col)
+        hint = syntax_hint(description, tokens, offset)
+        near = f" near '{highlight}'" if highlight else ""
         c.add(
-            f"syntax error: {err.get('description') or exc}",
-            "fix the SQL (it must run as is in a DuckDB shell)",
+            f"syntax error{near}: {description}",
+            hint or "fix the SQL (it must run as is in a DuckDB shell)",
             line=line,
             col=col,
         )

@@ -33,7 +33,7 @@ select
         when i.incidents is null then 'no incident in the last 90 days'
         when i.resolved = 0 then i.incidents || ' incidents, none resolved yet'
         else 'median ' || round(i.median_hours, 1) || ' h over ' || i.resolved || ' resolved of '
-            || i.incidents || ' incidents; target <= 24 h'
+            || i.incidents || ' incidents; target {pass} h'
     end as note
 from marts.dim_services as s
 left join incidents as i on i.service_id = s.service_id

@@ -19,7 +19,7 @@ select
     m.entity_id as service_id,
     m.value,
     strftime(m.period_start, '%B %Y') || ': SLO ' || s.slo_target || '% met '
-        || round(m.value, 2) || '% of the month; target >= 99%' as note
+        || round(m.value, 2) || '% of the month; target {pass}%' as note
 from marts.fct_manual_measures as m
 join marts.dim_services as s on s.service_id = m.entity_id
 where m.measure_id = 'slo_compliance'

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from dagster_project.config import load_config
+from dagster_project.dates import today_in
 from dagster_project.defs.assembly import build_definitions
 from dagster_project.defs.jobs import NIGHTLY
 from dagster_project.defs.maturity import (
@@ -25,6 +26,7 @@ from dagster_project.defs.maturity import (
     STRATEGY_MAP_KEY,
 )
 from dagster_project.defs.rules import daily_partitions
+from dagster_project.maturity.quarters import quarter_of
 from tests.maturity.helpers import add_results, build_catalog, query
 
 D = dt.date
@@ -91,7 +93,7 @@ def test_the_quarterly_job_closes_an_ended_quarter(workspace):
     config, wh = workspace
     quarterly = build_definitions(config_path=config).resolve_job_def(QUARTERLY_JOB)
     result = quarterly.execute_in_process(
-        partition_key="2026-01-01", instance=dg.DagsterInstance.ephemeral()
+        partition_key="2026-Q1", instance=dg.DagsterInstance.ephemeral()
     )
     assert result.success
     assert query(wh, "select distinct quarter, is_closed from scorecards.maturity_snapshots") == [
@@ -108,11 +110,11 @@ def test_the_wiring_keeps_the_quarterly_asset_out_of_the_nightly_job(workspace):
     assert nightly.partitions_def.timezone == "Europe/Berlin"
     assert QUARTER_KEY not in nightly.asset_layer.executable_asset_keys
     quarterly = defs.resolve_job_def(QUARTERLY_JOB)
-    keys = quarterly.partitions_def.get_partition_keys(
-        current_time=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
-    )
-    # from history_start (default 2015-01-01) to the open quarter
-    assert (keys[0], keys[-2], keys[-1]) == ("2015-01-01", "2026-01-01", "2026-04-01")
+    keys = quarterly.partitions_def.get_partition_keys()
+    # keyed by the quarter's label, from history_start (default 2015-01-01) to the open one
+    open_quarter = quarter_of(today_in("Europe/Berlin")).label
+    assert (keys[0], keys[1], keys[-1]) == ("2015-Q1", "2015-Q2", open_quarter)
+    assert len(keys) == len(set(keys)) and "2026-Q1" in keys
 
 
 def test_the_schedule_closes_the_quarter_that_ended_on_its_first_night(workspace):
@@ -128,5 +130,5 @@ def test_the_schedule_closes_the_quarter_that_ended_on_its_first_night(workspace
         repository_def=defs.get_repository_def(),
     )
     (request,) = schedule.evaluate_tick(context).run_requests
-    assert (request.partition_key, request.run_key) == ("2026-01-01", "close-2026-Q1")
+    assert (request.partition_key, request.run_key) == ("2026-Q1", "close-2026-Q1")
     assert request.tags["stature/as_of"] == "2026-03-31"

@@ -281,19 +281,19 @@ def test_an_unknown_perspective_is_reported_with_file_and_line(tmp_path):
         (
             "entity: team\nperspective: Business Value\ndirection: up\nindicator: leading\ntarget: 1",
             8,
-            "key 'direction': Input should be 'higher_is_better' or 'lower_is_better'",
+            "key 'direction': 'up' is not one of 'higher_is_better' or 'lower_is_better'",
         ),
         (
             "entity: team\nperspective: Business Value\ndirection: higher_is_better\n"
             "indicator: soon\ntarget: 1",
             9,
-            "key 'indicator': Input should be 'leading' or 'lagging'",
+            "key 'indicator': 'soon' is not one of 'leading' or 'lagging'",
         ),
         (
             "entity: team\nperspective: Business Value\ndirection: higher_is_better\n"
             "indicator: leading\ntarget: 1\nyellow_band: 2",
             11,
-            "key 'yellow_band': Input should be less than or equal to 1",
+            "key 'yellow_band': 2 is above the highest allowed, 1.0",
         ),
         (
             "entity: team\nperspective: Business Value\nindicator: leading",

@@ -44,8 +44,9 @@ def test_snapshot_closes_the_history_and_prints_the_levels(workspace, capsys):
     ) == [("2025-Q3", 1, "new"), ("2025-Q4", 5, "up")]
 
 
-def test_recompute_needs_a_reason_and_leaves_an_audit_row(workspace, capsys):
+def test_recompute_needs_a_reason_and_leaves_an_audit_row(workspace, capsys, monkeypatch):
     config, wh = workspace
+    monkeypatch.setenv("DAGSTER_HOME", str(config.parent / "dagster_home"))
     assert main(["snapshot", "--config", str(config), "--backfill-from", "2025-Q3"]) == 0
     assert main(["snapshot", "--config", str(config), "--recompute", "2025-Q4"]) == 2
     assert "needs --reason" in capsys.readouterr().err
@@ -61,6 +62,12 @@ def test_recompute_needs_a_reason_and_leaves_an_audit_row(workspace, capsys):
         "new_ruleset_version from scorecards.maturity_audit order by requested_at, action",
     )
     assert audit[-1] == ("2025-Q4", "recompute", "rule fixed", "grace", True)
+    # both were Dagster runs: the UI shows the quarter's partition and the day's snapshot
+    from dagster_project.defs.runner import JobOptions, materialized_partitions
+
+    options = JobOptions(config_path=str(config))
+    assert materialized_partitions(options, "scorecards", "maturity_quarter") == {"2025-Q4"}
+    assert materialized_partitions(options, "scorecards", "maturity_snapshots") == {"2025-12-31"}
 
 
 def test_a_closed_quarter_is_kept_and_a_future_one_refused(workspace, capsys):

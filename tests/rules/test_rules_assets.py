@@ -33,14 +33,15 @@ def test_rule_assets_keys_deps_partitions_and_metadata(
     write_rule("broken", "select service_id, 1 as value from marts.nope", scorecard="dora")
     (rules_dir / "dora" / "headless.sql").write_text("select 1\n")
     assets = build_rule_assets(rules_dir)
-    by_key = {a.key: a for a in assets}
+    (step,) = assets  # one step computes every rule: one asset per rule file in it
+    by_key = {spec.key: spec for spec in step.specs}
     sbom = dg.AssetKey(["scorecards", "security", "sbom"])
     assert set(by_key) == {
         sbom,
         dg.AssetKey(["scorecards", "dora", "broken"]),
         dg.AssetKey(["scorecards", "dora", "headless"]),
     }
-    spec = next(iter(by_key[sbom].specs))
+    spec = by_key[sbom]
     assert set(spec.deps and [d.asset_key for d in spec.deps]) == {
         dg.AssetKey(["marts", "dim_services"]),
         dg.AssetKey(["marts", "fct_ci_runs"]),
@@ -75,9 +76,9 @@ def test_rule_assets_keys_deps_partitions_and_metadata(
 
 def test_a_new_file_becomes_a_new_asset(rules_dir, write_rule):
     write_rule("one", "select service_id, 1 as value from marts.dim_services")
-    assert len(build_rule_assets(rules_dir)) == 1
+    assert {k.path[-1] for a in build_rule_assets(rules_dir) for k in a.keys} == {"one"}
     write_rule("two", "select service_id, 1 as value from marts.dim_services", scorecard="dora")
-    keys = {a.key for a in build_rule_assets(rules_dir)}
+    keys = {k for a in build_rule_assets(rules_dir) for k in a.keys}
     assert dg.AssetKey(["scorecards", "dora", "two"]) in keys and len(keys) == 2
     assert dg.Definitions(
         assets=build_rule_assets(rules_dir), resources={"stature": StatureResource()}

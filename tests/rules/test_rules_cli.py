@@ -318,11 +318,23 @@ def test_backfill_with_progress(cli, capsys, make_warehouse, rules_dir, write_ru
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "backfill 5 dates (2026-01-01 .. 2026-01-29, every week)" in out
-    assert "  [5/5] 2026-01-29" in out
+    assert "backfill 6 dates (2026-01-01 .. 2026-01-31, every week) of 1 rules" in out
+    assert ": 6 Dagster run(s)" in out  # weekly: one run per date
+    # plain progress lines (not a terminal), in order, with a rate and time left
+    progress = [line for line in out.splitlines() if line.startswith("  [")]
+    done = [int(line.split("/")[0].strip(" [")) for line in progress]
+    assert done == sorted(done) and progress[-1].startswith("  [6/6] 100% 2026-01-31  ")
+    assert " evaluations/s, " in progress[-1] and " s left" in progress[-1]
     dates = sorted({r[0] for r in read_results(warehouse)})
-    assert dates == [dt.date(2026, 1, d) for d in (1, 8, 15, 22, 29)]
-    assert "15 rows written" in out
+    assert dates == [dt.date(2026, 1, d) for d in (1, 8, 15, 22, 29, 31)]  # --to included
+    assert "1 rules x 6 dates in 6 Dagster run(s)" in out
+    assert ": pass 6, warn 6, fail 6\n" in out
+    # the instance the UI reads records every date as a materialized partition
+    from dagster_project.defs.runner import JobOptions, materialized_partitions
+
+    options = JobOptions(warehouse=str(warehouse), rules_dir=str(rules_dir))
+    recorded = materialized_partitions(options, "scorecards", "security", "tls")
+    assert recorded == {d.isoformat() for d in dates}
     assert (
         cli(
             "rules",
@@ -371,6 +383,12 @@ def test_regrade_reapplies_thresholds_without_rerunning(
     )
     out = capsys.readouterr().out
     assert "tls: 6 rows regraded, 2 changed status" in out
+    # what changed, one line each: rule, as of, entity, status, value, thresholds
+    changed = [" ".join(line.split()) for line in out.splitlines() if "fail -> pass" in line]
+    assert changed == [
+        f"tls 2026-11-{day} svc-b fail -> pass 0.5 pass == 1 -> pass >= 0.5" for day in (14, 15)
+    ]
+    assert "6 rows regraded, 2 changed status; the changes are in scorecards.regrade_changes" in out
     assert statuses(warehouse, "tls", dt.date(2026, 11, 15)) == {
         "svc-a": "pass",
         "svc-b": "pass",
@@ -436,3 +454,89 @@ def test_common_options_work_before_and_after_the_sub_verb(
     assert cli("rules", "--warehouse", str(warehouse), "check", "--rules-dir", str(rules_dir)) == 2
     assert cli("rules", "check", "--warehouse", str(warehouse), "--rules-dir", str(rules_dir)) == 2
     assert capsys.readouterr().out.count("unknown table marts.dim_servicez") == 2
+
+
+def test_diff_of_a_change_that_only_adds_a_rule(cli, capsys, tmp_path, make_warehouse):
+    """Adding a standard is the most common change: no old version of any rule to run."""
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    repo = tmp_path / "repo"
+    rules_dir = repo / "rules_sql"
+    (rules_dir / "security").mkdir(parents=True)
+    (rules_dir / "security" / "base.sql").write_text(
+        rule_text("base", "select service_id, 1 as value from marts.dim_services", level=2)
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    (rules_dir / "security" / "tls.sql").write_text(
+        rule_text("tls", TLS_SQL, thresholds='{pass: "== 1", warn: ">= 0.5"}', level=3)
+    )
+    args = ["--base", "HEAD", "--as-of", AS_OF, "--rules-dir", str(rules_dir)]
+    assert cli("rules", "diff", *args, "--warehouse", str(warehouse)) == 0
+    out = capsys.readouterr().out
+    assert "+ security/tls (added)" in out
+    assert "    results: pass 1, warn 1, fail 1" in out
+    assert "    3 entities get a status:" in out
+    assert "      service  svc-a                        (no result) -> pass  value 1" in out
+    assert "      service  svc-b                        (no result) -> warn  value 0.5" in out
+    assert "      service  svc-c                        (no result) -> fail  value 0" in out
+    # svc-c now fails a level-3 rule: 5 -> 2; the others pass or warn and stay at 5
+    assert "maturity level: 1 entities change level" in out
+    assert "  service  svc-c                        5 -> 2  (blocked by tls)" in out
+
+
+def test_check_suggests_the_rule_and_entity_an_exemption_meant(
+    cli, capsys, make_warehouse, rules_dir, write_rule
+):
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    write_rule("tls_endpoints", TLS_SQL)
+    (rules_dir / "exemptions.yml").write_text(
+        "- {rule: tls_endpoint, entity: svc-a, reason: r, approver: a, expires: 2027-01-01}\n"
+        "- {rule: tls_endpoints, entity: svc-aa, reason: r, approver: a, expires: 2027-01-01}\n"
+        "- {rule: tls_endpoints, entity: svc-b, reason: r, approver: a, expires: 2027-01-01,"
+        " approvr: b}\n"
+    )
+    code = cli("rules", "check", "--rules-dir", str(rules_dir), "--warehouse", str(warehouse))
+    out = capsys.readouterr().out
+    assert code == 2
+    lines = [
+        line.partition("exemptions.yml:")[2]
+        for line in out.splitlines()
+        if "exemptions.yml" in line
+    ]
+    assert lines == [
+        "3: entry 3: unknown key 'approvr' (did you mean approver?)",
+        "1: exemption for unknown rule 'tls_endpoint' (did you mean tls_endpoints?)",
+        "2: exemption of rule 'tls_endpoints' names unknown service 'svc-aa' (did you mean svc-a?)",
+    ]
+
+
+def test_a_failing_rule_fails_its_no_errors_check_in_the_instance(
+    cli, capsys, make_warehouse, rules_dir, write_rule
+):
+    """The operator sees in the UI which rule failed: its `no_errors` check fails (with the
+    message), the healthy rule's passes, and the backfill exits 1 naming the rule."""
+    import dagster as dg
+
+    from dagster_project.defs.runner import JobOptions, instance_for
+
+    warehouse = make_warehouse({"marts.dim_services": SERVICES})
+    write_rule("tls", TLS_SQL)
+    write_rule("broken", "select service_id, no_such_column as value from marts.dim_services")
+    code = cli(
+        "rules", "backfill", "--from", AS_OF, "--to", AS_OF,
+        "--rules-dir", str(rules_dir), "--warehouse", str(warehouse),
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1, captured.out + captured.err
+    assert "FAILED security/broken: " in captured.out
+    assert "no_such_column" in captured.out
+    instance = instance_for(JobOptions(warehouse=str(warehouse), rules_dir=str(rules_dir)))
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [
+            dg.AssetCheckKey(dg.AssetKey(["scorecards", "security", rule]), "no_errors")
+            for rule in ("broken", "tls")
+        ]
+    )
+    status = {key.asset_key.path[-1]: record.status.value for key, record in latest.items()}
+    assert status == {"broken": "FAILED", "tls": "SUCCEEDED"}

@@ -166,7 +166,7 @@ def test_fixture_cases_can_expect_exempt_and_error(cli, capsys, rules_dir, write
     # The value is cast from text: a catalog holding 'n/a' makes the rule fail at run time.
     write_rule(
         "parsed",
-        "select service_id, cast(endpoint_text as double) as value from marts.dim_services",
+        "select service_id, cast(runbook_url as double) as value from marts.dim_services",
         thresholds='{pass: ">= 1"}',
     )
     tests = rules_dir / "security" / "tests"
@@ -179,8 +179,8 @@ def test_fixture_cases_can_expect_exempt_and_error(cli, capsys, rules_dir, write
               - name: a live exemption wins over a failing value
                 given:
                   marts.dim_services:
-                    - {service_id: a, endpoint_text: "0"}
-                    - {service_id: b, endpoint_text: "2"}
+                    - {service_id: a, runbook_url: "0"}
+                    - {service_id: b, runbook_url: "2"}
                 exemptions:
                   - {entity: a, reason: migrating, approver: cto@example.com, expires: 2026-12-01}
                 expect:
@@ -189,8 +189,8 @@ def test_fixture_cases_can_expect_exempt_and_error(cli, capsys, rules_dir, write
               - name: a value that is not a number errors every entity
                 given:
                   marts.dim_services:
-                    - {service_id: a, endpoint_text: "1"}
-                    - {service_id: b, endpoint_text: "n/a"}
+                    - {service_id: a, runbook_url: "1"}
+                    - {service_id: b, runbook_url: "n/a"}
                 expect: {a: error, b: error}
             """
         )

@@ -118,6 +118,7 @@ def test_check_results_columns_and_row_content(make_warehouse, rules_dir, write_
         ("rollout", "VARCHAR"),
         ("evaluated_at", "TIMESTAMP WITH TIME ZONE"),
         ("run_id", "VARCHAR"),
+        ("note_template", "VARCHAR"),
     ]
     version = file_hash(path)
     assert row == [
@@ -136,6 +137,7 @@ def test_check_results_columns_and_row_content(make_warehouse, rules_dir, write_
             "https://ci.example/1",
             "shadow",
             "nightly-42",
+            None,  # the note holds no placeholder
         )
     ]
     assert evaluated_at.tzinfo is not None
@@ -503,27 +505,3 @@ def test_missing_warehouse_is_a_clear_error(tmp_path, rules_dir, write_rule, con
     write_rule("r", "select service_id, 1 as value from marts.dim_services")
     with pytest.raises(WarehouseMissing, match="warehouse not found"):
         run(config, tmp_path / "absent.duckdb", rules_dir)
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "every", "expected"),
-    [
-        (
-            "2026-01-30",
-            "2026-02-02",
-            "day",
-            ["2026-01-30", "2026-01-31", "2026-02-01", "2026-02-02"],
-        ),
-        ("2026-01-01", "2026-01-20", "week", ["2026-01-01", "2026-01-08", "2026-01-15"]),
-        (
-            "2026-01-31",
-            "2026-04-30",
-            "month",
-            ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"],
-        ),
-        ("2026-01-15", "2026-03-14", "month", ["2026-01-15", "2026-02-15"]),
-    ],
-)
-def test_date_range(start, end, every, expected):
-    got = date_range(dt.date.fromisoformat(start), dt.date.fromisoformat(end), every)
-    assert [d.isoformat() for d in got] == expected

@@ -235,3 +235,62 @@ def test_duplicate_ids_across_scorecards_are_refused(tmp_path):
     rules = load_rules(rules_dir)
     assert len(rules) == 2
     assert all("id 'same' is also used by" in str(r.problems) for r in rules)
+
+
+PLAIN_HEADER_ERRORS = [
+    # (header lines after the required keys, the whole message the analyst reads)
+    (
+        'treshold: {pass: ">= 1"}',
+        "r1.sql:7: unknown key 'treshold' (did you mean thresholds? The header has no thresholds)",
+    ),
+    (
+        "levle: 3",
+        "r1.sql:7: unknown key 'levle' (did you mean level? The header has no level)",
+    ),
+    ("colour: red", "r1.sql:7: unknown key 'colour' (remove it or check its spelling)"),
+    (
+        "level: three",
+        "r1.sql:7: key 'level': 'three' is not a whole number "
+        "(the maturity level the rule belongs to, a whole number from 2 to 5)",
+    ),
+    (
+        "level: 9",
+        "r1.sql:7: key 'level': 9 is above the highest allowed, 5 "
+        "(the maturity level the rule belongs to, a whole number from 2 to 5)",
+    ),
+    (
+        "entity: servce",
+        "r1.sql:7: key 'entity': 'servce' is not one of 'service', 'team' or 'org': "
+        "did you mean service?",
+    ),
+    (
+        "rollout: enforcd",
+        "r1.sql:7: key 'rollout': 'enforcd' is not one of 'draft', 'shadow' or 'enforced': "
+        "did you mean enforced?",
+    ),
+    (
+        "enforce_from: next year",
+        "r1.sql:7: key 'enforce_from': 'next year' is not a date: write YYYY-MM-DD "
+        "(the date the rule starts to count, YYYY-MM-DD)",
+    ),
+    ("tags: 3", "r1.sql:7: key 'tags': 3 is not a list: write [a, b] or one '- item' per line (a list of words)"),
+    (
+        'thresholds: {pass: ">= 1", wran: ">= 0"}',
+        "r1.sql:7: unknown key 'thresholds.wran' (did you mean warn?)",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "message"), PLAIN_HEADER_ERRORS)
+def test_header_mistakes_are_said_in_plain_words(tmp_path, extra, message):
+    lines = ["/*---", "id: r1", "title: T", "scorecard: security", "owner: me"]
+    if not extra.startswith(("level", "levle")):
+        lines.append("level: 2")
+    lines.append(extra)  # line 7, or 6 when it stands for the level
+    text = "\n".join([*lines, "---*/", "select service_id, 1 as value from marts.dim_services", ""])
+    if len(lines) == 6:
+        message = message.replace("r1.sql:7:", "r1.sql:6:")
+    path = _write(tmp_path, "r1.sql", text)
+    rule = parse_rule(path, text, tmp_path / "rules_sql")
+    messages = [str(p).rpartition("/")[2] for p in rule.problems]
+    assert message in messages, messages

@@ -103,3 +103,37 @@ def test_the_library_runs_over_many_dates_without_errors_batched_or_not(tmp_path
     assert batched.sort_by(order).equals(one_by_one.sort_by(order))
     counts = batched_report.counts
     assert counts["pass"] > 0 and counts["fail"] > 0 and counts["not_applicable"] > 0
+
+
+README_EXEMPTION = """\
+- rule: deploys_weekly
+  entity: legacy-billing
+  reason: frozen until the billing platform migration ends
+  approver: cto@example.com
+  expires: 2026-12-31
+"""
+
+
+def test_appending_the_documented_example_to_the_shipped_file_works(tmp_path):
+    """The shipped file is comments only (no `[]`), so an entry appended below them parses."""
+    path = tmp_path / "exemptions.yml"
+    path.write_text(exemptions_path(RULES_DIR).read_text() + README_EXEMPTION)
+    entries, problems = load_exemptions(path)
+    assert problems == []
+    assert [(e.rule, e.entity, e.expires) for e in entries] == [
+        ("deploys_weekly", "legacy-billing", dt.date(2026, 12, 31))
+    ]
+    assert (REPO / "docs" / "rules.md").exists()  # the page the file's comment points to
+    assert "docs/rules.md" in exemptions_path(RULES_DIR).read_text()
+
+
+def test_an_empty_list_left_beside_entries_is_named(tmp_path):
+    path = tmp_path / "exemptions.yml"
+    path.write_text("# exemptions\n[]\n" + README_EXEMPTION)
+    entries, problems = load_exemptions(path)
+    assert entries == []
+    assert [str(p).partition("exemptions.yml:")[2] for p in problems] == [
+        "3:1: not valid YAML: expected '<document start>', but found '<block sequence start>' "
+        "(line 2 holds `[]` (an empty list) and the file also has entries starting with '- ': "
+        "a file is one list, so delete the `[]` line; no exemption applies until it parses)"
+    ]

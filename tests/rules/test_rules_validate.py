@@ -318,3 +318,48 @@ def test_batch_query_rewrites_only_the_as_of_variable():
     )
     assert batch_query("select getvariable('other')") is None
     assert batch_query("select 1") == "select 1"
+
+
+SYNTAX = [
+    # (SQL on line 9, the problem as the analyst reads it, from its line and column on)
+    (
+        "selct service_id, 1 as value from marts.dim_services",
+        "9:17: syntax error near ',': Invalid expression / Unexpected token "
+        "('selct': did you mean SELECT?)",
+    ),
+    (
+        "select service_id, 1 as value form marts.dim_services",
+        "9:31: syntax error near 'form': Invalid expression / Unexpected token "
+        "('form': did you mean FROM?)",
+    ),
+    (
+        "select service_id, (1 + 2 as value from marts.dim_services",
+        "9:36: syntax error near 'from': Expecting ) (a '(' is not closed: add the ')' it needs)",
+    ),
+    (
+        "select service_id, case when true then 2 as value from marts.dim_services",
+        "9:40: syntax error near '2': Expected END after CASE "
+        "(a CASE needs its END: case when ... then ... else ... end)",
+    ),
+    (
+        "select service_id, 1 as value from marts.dim_services group service_id",
+        "9:61: syntax error near 'service_id': Invalid expression / Unexpected token "
+        "(GROUP needs BY: group by ...)",
+    ),
+    (
+        "select service_id, 1 as value from marts.dim_services where",
+        "9:55: syntax error near 'where': Required keyword: 'this' missing for Where "
+        "(WHERE has no condition after it)",
+    ),
+    (
+        "select service_id, count(*) as value from marts.dim_services group by all)",
+        "9:74: syntax error near ')': Invalid expression / Unexpected token "
+        "(a ')' has no '(' before it: remove it or add the '(')",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), SYNTAX)
+def test_a_syntax_error_says_what_probably_went_wrong(tmp_path, catalog, sql, message):
+    problems = check(tmp_path, sql, catalog)
+    assert [str(p).partition("hostile.sql:")[2] for p in problems] == [message]
