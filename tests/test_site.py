@@ -429,3 +429,41 @@ def test_tables_sort_filter_and_search_in_the_browser(site, chromium):
         session, "document.querySelector('.meta').textContent"
     )
     assert json.loads(json.dumps(chromium.evaluate(session, "window.statureTables.length"))) == 2
+
+
+def test_hostile_team_and_service_names_are_escaped_on_every_page(tmp_path):
+    """A team called `<script>...` and a service with `<b>` in its name: every page shows
+    them as text (HTML-escaped where the page is HTML, JSON-escaped in embedded tables),
+    the team's Markdown backslash-escapes them, and nothing runs."""
+    import shutil
+
+    import duckdb
+
+    from dagster_project.config import load_config
+    from dagster_project.publish import publish
+    from tests.support.report_warehouse import built_warehouse, make_config, write_rules
+
+    hostile = "<script>alert('owned')</script> | Ops"
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse(), warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.dim_teams set name = ? where team_id = 'beta'", [hostile])
+        con.execute(
+            "update marts.dim_services set name = 'Jobs <b>svc</b>' where service_id = 'jobs'"
+        )
+    write_rules(tmp_path / "rules")
+    config = load_config(make_config(tmp_path))
+    publish(warehouse, tmp_path / "published", run_id="run-1")
+    outputs = write_outputs(config, generated_at=GENERATED)
+    for html_page in outputs.site.rglob("*.html"):
+        body = html_page.read_text()
+        assert "<script>alert(" not in body and "<b>svc</b>" not in body, html_page
+    index = (outputs.site / "index.html").read_text()
+    assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt; | Ops" in index
+    team_page = (outputs.site / "teams" / "beta.html").read_text()
+    assert (
+        '<h1><span title="beta">&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt; | Ops</span>'
+        in (team_page)
+    )
+    markdown = (tmp_path / "published" / "teams" / "beta.md").read_text()
+    assert markdown.startswith("# \\<script\\>alert('owned')\\</script\\> \\| Ops: standards")
