@@ -26,6 +26,8 @@ import duckdb
 PUBLIC_SCHEMAS = ("marts", "scorecards", "reporting")
 DATABASE_NAME = "stature.duckdb"
 PARQUET_LINK = "parquet"
+# When and by which run the copy was published: a one-row table beside the reporting views.
+PUBLISH_INFO = "reporting.publish_info"
 
 
 @dataclass
@@ -95,9 +97,9 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
                     f"COPY (SELECT * FROM {qualified}) TO "
                     f"{_sql_string(target / (name + '.parquet'))} (FORMAT parquet)"
                 )
-        con.execute("CREATE SCHEMA IF NOT EXISTS _stature")
+        con.execute("CREATE SCHEMA IF NOT EXISTS reporting")
         con.execute(
-            "CREATE TABLE _stature.publish_info AS SELECT now() AS published_at, ? AS run_id, "
+            f"CREATE TABLE {PUBLISH_INFO} AS SELECT now() AS published_at, ? AS run_id, "
             "? AS tables",
             [run_id, len(report.tables)],
         )

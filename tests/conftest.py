@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,3 +166,70 @@ def workspace(tmp_path, small_org) -> Workspace:
     export = tmp_path / "export"
     shutil.copytree(small_org, export)
     return make_workspace(tmp_path / "ws", export)
+
+
+ARTIFACTS = REPO / "data" / "test-artifacts"
+
+
+@dataclass
+class Artifacts:
+    """Where the browser tests keep their screenshots: data/test-artifacts/ (git-ignored),
+    emptied at the start of each session, so a CI job can upload the folder."""
+
+    folder: Path
+
+    def save(self, name: str, png: bytes, *, min_height: int = 300) -> Path:
+        """Keep a screenshot after checking it is one: a PNG 1,400 px wide, at least
+        `min_height` tall, with many colours (a drawn page, not a blank one)."""
+        from io import BytesIO
+
+        from PIL import Image
+
+        with Image.open(BytesIO(png)) as image:
+            assert image.format == "PNG"
+            width, height = image.size
+            assert width == 1400 and height >= min_height, (name, image.size)
+            assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 100, name
+        path = self.folder / name
+        path.write_bytes(png)
+        return path
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Artifacts:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return Artifacts(ARTIFACTS)
+
+
+# The org a VP of engineering looks at: 500 services in 25 teams. 200 days to SMALL_ORG_END
+# give a closed quarter before the open one (and a partial one before that); half the PR
+# rate and per-repo .ndjson keep the export small. One nightly run of it per session is
+# shared by the site's browser tests and the notebook's; a test that changes anything works
+# on a copy.
+LARGE_ORG = {"services": 500, "teams": 25, "days": 200, "scale": 0.5, "ndjson": True}
+
+
+@dataclass
+class LargeRun:
+    """The session's `stature run` of the 500-service org: read it, never write to it."""
+
+    workspace: Workspace
+    result: subprocess.CompletedProcess
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def large_nightly(tmp_path_factory) -> LargeRun:
+    from ingestion.sample_org import generate_sample_org
+
+    root = tmp_path_factory.mktemp("large")
+    export = root / "export"
+    generate_sample_org(export, end=SMALL_ORG_END, **LARGE_ORG)
+    ws = make_workspace(
+        root / "ws", export, org={"name": "Acme at scale", "timezone": "Europe/Berlin"}
+    )
+    started = time.monotonic()
+    result = ws.stature("run", "--as-of", SMALL_ORG_END.isoformat(), timeout=1800)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return LargeRun(ws, result, time.monotonic() - started)

@@ -36,7 +36,15 @@ def test_a_bi_tool_lists_and_queries_the_reporting_views(tmp_path):
         }
     engine = engine_for(report.database)
     inspector = sa.inspect(engine)
-    assert "stature.reporting" in inspector.get_schema_names()
+    # only the public schemas: nothing internal to Stature shows in a BI tool
+    assert [s for s in inspector.get_schema_names() if s.startswith("stature.")] == [
+        "stature.main",
+        "stature.marts",
+        "stature.reporting",
+        "stature.scorecards",
+    ]
+    # when and by which run the copy was published, beside the views
+    assert inspector.get_table_names(schema="reporting") == ["publish_info"]
     assert [f"reporting.{v}" for v in inspector.get_view_names(schema="reporting")] == VIEW_NAMES
     with engine.connect() as con:
         counts = {
@@ -102,7 +110,7 @@ def test_every_list_column_has_a_text_twin_a_bi_tool_can_type(tmp_path):
             if kind.endswith("[]"):
                 lists.append(f"{view}.{column}")
                 assert f"{column}_text" in types, f"{view}.{column} has no text twin"
-    assert lists == ["service_maturity.blockers"]
+    assert sorted(lists) == ["maturity_history.blockers", "service_maturity.blockers"]
     with pytest.warns(sa.exc.SAWarning, match="list"):
         columns = {
             c["name"]: c["type"]
@@ -179,7 +187,7 @@ def test_queries_keep_working_while_a_writer_publishes(tmp_path):
         try:
             with engine.connect() as con:
                 run_id = con.execute(
-                    sa.text("select run_id from _stature.publish_info")
+                    sa.text("select run_id from reporting.publish_info")
                 ).scalar_one()
                 results = con.execute(
                     sa.text("select count(*) from scorecards.check_results")
@@ -201,7 +209,7 @@ def test_queries_keep_working_while_a_writer_publishes(tmp_path):
     assert errors == []
     assert len(seen) >= 3, seen  # the copy was swapped under the reader, several times
     with engine.connect() as con:
-        assert con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one() == (
+        assert con.execute(sa.text("select run_id from reporting.publish_info")).scalar_one() == (
             "writer-10"
         )
     engine.dispose()
@@ -225,7 +233,7 @@ def test_a_bi_tool_reads_every_view_of_the_sample_orgs_published_copy(nightly):
                 "where period_grain = 'quarter' and entity_type = 'org'"
             )
         ).scalar_one()
-        run_id = con.execute(sa.text("select run_id from _stature.publish_info")).scalar_one()
+        run_id = con.execute(sa.text("select run_id from reporting.publish_info")).scalar_one()
     engine.dispose()
     assert [f"reporting.{v}" for v in views] == VIEW_NAMES
     assert all(rows.values()), rows

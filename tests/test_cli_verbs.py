@@ -229,7 +229,7 @@ def published_tables(database: Path) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as con:
         names = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() "
-            "where schema_name <> '_stature' order by 1"
+            "where schema_name || '.' || table_name <> 'reporting.publish_info' order by 1"
         ).fetchall()
         return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for (n,) in names}
 
@@ -264,9 +264,9 @@ def test_publish_copies_the_warehouse_again_with_a_new_run_id(tmp_path, nightly:
         nightly.workspace.published / "stature.duckdb"
     )
     with duckdb.connect(str(database), read_only=True) as con:
-        mine = con.execute("select run_id from _stature.publish_info").fetchone()[0]
+        mine = con.execute("select run_id from reporting.publish_info").fetchone()[0]
     with duckdb.connect(str(nightly.workspace.published / "stature.duckdb"), read_only=True) as con:
-        theirs = con.execute("select run_id from _stature.publish_info").fetchone()[0]
+        theirs = con.execute("select run_id from reporting.publish_info").fetchone()[0]
     assert mine and mine != theirs
     assert (ws.published / "report" / "index.html").exists()
     assert (ws.published / "parquet" / "marts" / "fct_deployments.parquet").exists()

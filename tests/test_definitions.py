@@ -65,7 +65,7 @@ def test_the_reporting_models_come_after_the_rules_and_maturity():
         for key in graph.get_all_asset_keys()
         if key.path[0] == "reporting"
     }
-    assert set(groups.values()) == {"dbt_reporting"} and len(groups) == 10
+    assert set(groups.values()) == {"dbt_reporting"} and len(groups) == 14
     assert dg.AssetKey(["reporting", "views"]) not in graph.get_all_asset_keys()
 
 

@@ -2,12 +2,14 @@
 every cell against a published copy, and every figure it draws is checked for data.
 
 Quick tests use the hand-made warehouse of tests/test_report.py (figures known by heart);
-the slow one reads the session's nightly run of the generated sample org.
+the slow ones read the session's nightly runs of the generated sample org and of the
+500-service, 25-team org.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -33,21 +35,38 @@ def _probe(fig):
             "bars": sum(1 for p in ax.patches if p.get_width() > 0 and p.get_height() > 0),
         }
         for ax in fig.axes
+        if ax.axison  # panels left empty at the end of a grid are switched off
     ]
 
 
 print("FIGURES " + _json.dumps({name: _probe(fig) for name, fig in figures.items()}))
 """
+DORA_FIGURES = [
+    "dora_deployment_frequency",
+    "dora_lead_time_p50_hours",
+    "dora_recovery_time_p50_hours",
+    "dora_change_failure_rate",
+    "dora_rework_rate",
+]
 
 
-def run_notebook(published_database, monkeypatch) -> tuple[nbformat.NotebookNode, dict]:
-    """Execute a copy of the notebook in a real kernel; returns it and the figure probe."""
+def run_notebook(
+    published_database, monkeypatch, **parameters
+) -> tuple[nbformat.NotebookNode, dict]:
+    """Execute a copy of the notebook in a real kernel, with `parameters` set in its
+    parameters cell as a reader would; returns it and the figure probe."""
     monkeypatch.setenv("STATURE_PUBLISHED", str(published_database))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    for name, value in parameters.items():
+        cell.source, found = re.subn(
+            rf"^{name} = .*$", f"{name} = {value!r}", cell.source, flags=re.M
+        )
+        assert found == 1, f"no {name} in the parameters cell"
     notebook.cells.append(nbformat.v4.new_code_cell(FIGURE_PROBE))
     client = NotebookClient(
         notebook,
-        timeout=300,
+        timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
@@ -84,35 +103,56 @@ def test_every_cell_runs_and_every_figure_has_data(tmp_path, monkeypatch):
     notebook, figures = run_notebook(report.database, monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == []
-    assert images == 4
-    quarters = len(QUARTERS)
-    # each DORA chart: Alpha Team, Beta Team and the org, 8 quarters each
-    assert figures["dora_trends"] == [
-        {"title": title, "lines": [quarters] * 3, "bars": 0}
-        for title in (
-            "Deployment frequency (per week)",
-            "Lead time for changes, p50 (hours)",
-            "Change failure rate (%)",
-            "Failed deployment recovery, p50 (hours)",
-        )
+    assert images == 8 and list(figures) == [
+        *DORA_FIGURES,
+        "maturity_distribution",
+        "scorecard_pass_rates",
+        "balanced_scorecard",
     ]
+    # a panel per metric for the org (its own scale), then Alpha Team and Beta Team (one
+    # scale): 7 closed quarters as a line, 2026-Q4 to date as a hollow point, and a dotted
+    # segment from 2026-Q3 to it
+    for name in DORA_FIGURES:
+        assert figures[name] == [
+            {"title": title, "lines": [1, 2, len(QUARTERS) - 1], "bars": 0}
+            for title in ("Acme Test (org, own scale)", "Alpha Team", "Beta Team")
+        ], name
     # one bar segment per level with services, quarter by quarter (1+1+2+2+2+3+2+3)
     assert figures["maturity_distribution"] == [
         {"title": "Services per maturity level", "lines": [], "bars": 16}
     ]
-    # security: beta has a pass rate only in 2026-Q1..Q3 (in Q4 its one check is exempt)
+    # each team in grey, the org in black; security: beta has a pass rate only in
+    # 2026-Q1..Q3 (in Q4 its one check is exempt)
     assert figures["scorecard_pass_rates"] == [
-        {"title": "engineering_maturity: pass rate (%)", "lines": [8, 8, 8], "bars": 2},
-        {"title": "security: pass rate (%)", "lines": [3, 8, 8], "bars": 2},
+        {"title": "Engineering maturity: pass rate (%)", "lines": [8, 8, 8], "bars": 2},
+        {"title": "Security: pass rate (%)", "lines": [3, 8, 8], "bars": 2},
     ]
     # the org's four measures (the team's is in the table below it); the target is the line
     assert figures["balanced_scorecard"] == [
         {"title": "Balanced scorecard, 2026-Q3 (Acme Test)", "lines": [2], "bars": 4}
     ]
     assert "Figures up to:  2026-11-15" in text
+    assert "Teams:          all; last 8 quarters" in text
     assert "Into 2026-Q4: 1 down, 3 same" in text
     assert "3 red checks out of 12 at 2026-11-15" in text
     assert "Status of each measure by team:" in text
+
+
+def test_the_parameters_cell_picks_the_teams_and_the_quarters(tmp_path, monkeypatch):
+    _, _, report = published_copy(tmp_path)
+    notebook, figures = run_notebook(report.database, monkeypatch, TEAMS=["beta"], QUARTERS=4)
+    text, _, errors = outputs_of(notebook)
+    assert errors == []
+    # the org and Beta Team only, over 2026-Q1 .. 2026-Q4 (the last to date)
+    assert figures["dora_deployment_frequency"] == [
+        {"title": "Acme Test (org, own scale)", "lines": [1, 2, 3], "bars": 0},
+        {"title": "Beta Team", "lines": [1, 2, 3], "bars": 0},
+    ]
+    # four quarters of pass rates, beta's and the org's
+    assert figures["scorecard_pass_rates"][0]["lines"] == [4, 4]
+    assert "Teams:          beta; last 4 quarters" in text
+    # beta's jobs: a pass, a warn, an exempt check and a shadow rule's fail: nothing red
+    assert "0 red checks out of 4 at 2026-11-15" in text
 
 
 def test_the_notebook_skips_what_the_published_copy_lacks(tmp_path, monkeypatch):
@@ -121,8 +161,8 @@ def test_the_notebook_skips_what_the_published_copy_lacks(tmp_path, monkeypatch)
     )
     notebook, figures = run_notebook(report.database, monkeypatch)
     text, images, errors = outputs_of(notebook)
-    assert errors == [] and images == 1
-    assert list(figures) == ["dora_trends"]
+    assert errors == [] and images == 5
+    assert list(figures) == DORA_FIGURES
     for view in ("maturity_distribution", "scorecard_pass_rates", "balanced_scorecard"):
         assert f"reporting.{view} is not in the published copy yet" in text
     assert "Figures up to:  2026-11-14" in text  # the last deployment
@@ -135,17 +175,39 @@ def test_without_a_published_copy_the_first_cell_says_what_to_do(tmp_path, monke
     assert f"No published copy at {missing}: run `make demo`" in str(failure.value)
 
 
+def _every_figure_has_data(figures: dict) -> None:
+    for name, axes in figures.items():
+        assert axes, name
+        for ax in axes:
+            assert ax["bars"] > 0 or any(ax["lines"]), (name, ax)
+
+
 @pytest.mark.slow
 def test_the_notebook_on_the_sample_org_shows_eight_quarters_of_history(nightly, monkeypatch):
     notebook, figures = run_notebook(nightly.workspace.published / "stature.duckdb", monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == []
-    assert set(figures) >= {"dora_trends", "maturity_distribution", "scorecard_pass_rates"}
+    assert set(figures) >= {*DORA_FIGURES, "maturity_distribution", "scorecard_pass_rates"}
     assert images == len(figures)
-    for name, axes in figures.items():
-        for ax in axes:
-            assert ax["bars"] > 0 or any(ax["lines"]), (name, ax)
-    for ax in figures["dora_trends"]:
-        # every team and the org: at least 8 quarters each
-        assert len(ax["lines"]) >= 5 and min(ax["lines"]) >= 8, ax
+    _every_figure_has_data(figures)
+    for ax in figures["dora_deployment_frequency"]:
+        # the org and every team: 8 quarters each (7 closed, the running one to date)
+        assert ax["lines"] == [1, 2, 7], ax
+    assert len(figures["dora_deployment_frequency"]) == 1 + 4
+    assert f"Figures up to:  {SMALL_ORG_END}" in text
+
+
+@pytest.mark.slow
+def test_the_notebook_reads_well_at_25_teams(large_nightly, monkeypatch):
+    """On the 500-service, 25-team org: a panel per team and one for the org in every DORA
+    figure, and every figure drawn with data."""
+    ws = large_nightly.workspace
+    notebook, figures = run_notebook(ws.published / "stature.duckdb", monkeypatch)
+    text, images, errors = outputs_of(notebook)
+    assert errors == []
+    assert images == len(figures) == 8
+    _every_figure_has_data(figures)
+    for name in DORA_FIGURES:
+        titles = [ax["title"] for ax in figures[name]]
+        assert len(titles) == 1 + 25 and titles[0] == "Acme at scale (org, own scale)", name
     assert f"Figures up to:  {SMALL_ORG_END}" in text

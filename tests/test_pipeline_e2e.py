@@ -150,11 +150,11 @@ def test_unrated_services_are_shown_as_unrated_by_the_summary_report_and_portal(
     services_per_level = out[out.index("Services per maturity level, 2026-Q4:") :]
     assert "  -      Unrated   2" in services_per_level.split("\n\n")[0]
 
-    page = (nightly.workspace.published / "report" / "index.html").read_text()
-    row = page[page.index('id="maturity-ranking-lab"') :]
-    row = row[: row.index("</tr>")]
-    assert 'title="Unrated: no enforced, levelled rule applies"' in row
-    assert "Unrated</td>" in row and "it is not rated." in row
+    page = (nightly.workspace.published / "report" / "services" / "ranking-lab.html").read_text()
+    level = page[page.index('<section id="level">') :]
+    level = level[: level.index("</section>")]
+    assert "<p>Level <strong>Unrated</strong> in 2026-Q4 (to date).</p>" in level
+    assert "Not rated: no enforced, levelled standard applies to it." in level
     portal = json.loads(
         (nightly.workspace.published / "services" / "legacy-reports.json").read_text()
     )

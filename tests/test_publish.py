@@ -38,7 +38,7 @@ def test_publish_copies_public_schemas_read_only_with_parquet(tmp_path):
     assert not os.stat(report.database).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     with duckdb.connect(str(report.database), read_only=True) as con:
         assert con.execute("select n from reporting.x_count").fetchone()[0] == 5
-        assert con.execute("select run_id from _stature.publish_info").fetchone()[0] == "r1"
+        assert con.execute("select run_id from reporting.publish_info").fetchone()[0] == "r1"
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
         assert "staging" not in schemas
     assert pq.read_table(report.parquet_dir / "marts" / "fct_x.parquet").num_rows == 5
@@ -99,7 +99,7 @@ def published_state(published) -> dict:
 
 
 def reader_tables(state: dict) -> dict:
-    return {k: v for k, v in state["database"].items() if not k.startswith("_stature.")}
+    return {k: v for k, v in state["database"].items() if k != "reporting.publish_info"}
 
 
 def test_a_view_that_cannot_be_copied_fails_mid_publish_and_leaves_the_previous_copy(tmp_path):
@@ -199,7 +199,7 @@ def test_a_publish_killed_mid_copy_leaves_the_previous_copy_and_the_next_one_wor
     assert writer.wait() == -signal.SIGKILL, "the publish finished before it could be killed"
     assert published_state(published) == before
     with duckdb.connect(str(published / "stature.duckdb"), read_only=True) as con:
-        assert con.execute("select run_id from _stature.publish_info").fetchone() == ("first",)
+        assert con.execute("select run_id from reporting.publish_info").fetchone() == ("first",)
     # the next publish replaces it whole and removes the killed one's database file
     publish(warehouse, published, run_id="next")
     state = published_state(published)

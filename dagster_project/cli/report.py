@@ -1,8 +1,8 @@
-"""`stature report [--out DIR]`: write the HTML report and the per-service / per-team files
+"""`stature report [--out DIR]`: write the static site and the per-service / per-team files
 from the published copy (never the live warehouse, so it runs while a nightly run writes).
 
 Exit status: 0 written from a complete published copy; 1 written, but the published copy lacks
-tables or views some sections need (it says which and why: a stage has not run); 2 bad config,
+tables or views some pages need (it says which and why: a stage has not run); 2 bad config,
 or no published copy yet.
 """
 
@@ -17,11 +17,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     report = subparsers.add_parser(
         "report",
         parents=[common],
-        help="write the HTML report, services/<name>.json and teams/<name>.md (index.json maps ids) from the published copy",
+        help="write the static site (report/), services/<name>.json and teams/<name>.md from the published copy",
         description=(
-            "Write report/index.html (a self-contained page: opens offline), "
-            "services/<name>.json and teams/<name>.md from the published copy (each folder's "
-            "index.json maps ids to file names)."
+            "Write the static site under report/ (index.html, a page per team, service and "
+            "standard: opens offline), services/<name>.json and teams/<name>.md from the "
+            "published copy (each folder's index.json maps ids to file names)."
         ),
     )
     report.add_argument(
@@ -37,15 +37,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = load_cli_config(args)
     outputs = write_outputs(config, out_dir=Path(args.out).resolve() if args.out else None)
     print(f"Report:   {outputs.report}")
+    pages = ", ".join(f"{len(v)} {k}" for k, v in outputs.pages.items())
+    print(f"Pages:    {pages} in {outputs.site}")
     if outputs.services:
         print(f"Services: {len(outputs.services)} files in {outputs.services[0].parent}")
     if outputs.teams:
         print(f"Teams:    {len(outputs.teams)} files in {outputs.teams[0].parent}")
-    for section in outputs.unavailable:
-        print(f"Section {section}: not available (see the page for why)")
     if not outputs.missing:
         return EXIT_OK
-    print("\nThe report was written, but the published copy lacks:", file=sys.stderr)
+    print("\nThe site was written, but the published copy lacks:", file=sys.stderr)
     for name, reason in sorted(outputs.missing.items()):
         print(f"  - {name}: {reason}", file=sys.stderr)
     return EXIT_FAILED

@@ -178,11 +178,12 @@ def build_maturity_assets(
         # there changes unless the run publishes.
         deps=[PUBLISHED_KEY],
         group_name="publish",
-        kinds={"svg", "png"},
+        kinds={"svg"},
         description=(
             "The strategy map (balanced_scorecard.strategy_map in stature.yml: cause -> effect "
-            "between objectives, placed in their perspectives) drawn as strategy_map.svg and "
-            "strategy_map.png in the published folder, after publish, for the report."
+            "between objectives, placed in their perspectives, coloured by the published "
+            "measures' latest status) drawn as strategy_map.svg in the published folder, after "
+            "publish."
         ),
     )
     def strategy_map(
@@ -198,7 +199,6 @@ def build_maturity_assets(
         return dg.MaterializeResult(
             metadata={
                 "svg": dg.MetadataValue.path(str(paths[0])),
-                "png": dg.MetadataValue.path(str(paths[1])),
                 "objectives": len(layout.objectives),
                 "links": len(layout.links),
             }

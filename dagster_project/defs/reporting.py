@@ -1,7 +1,7 @@
-"""The report as a Dagster asset.
+"""The site as a Dagster asset.
 
-published/report  the HTML report and the portal files, from the published copy, after
-                  publish
+published/report  the static site (report/index.html and a page per team, service and
+                  standard) and the portal files, from the published copy, after publish
 
 The `reporting` views it reads are dbt models (group dbt_reporting, see defs/dbt.py).
 """
@@ -15,7 +15,7 @@ from dagster_project.report.outputs import write_outputs
 
 PUBLISHED = dg.AssetKey(["published", "stature"])
 REPORT = dg.AssetKey(["published", "report"])
-STRATEGY_MAP = dg.AssetKey(["published", "strategy_map"])  # drawn after publish, read by the report
+STRATEGY_MAP = dg.AssetKey(["published", "strategy_map"])  # drawn after publish, beside the site
 
 
 def build_report_asset() -> dg.AssetsDefinition:
@@ -25,21 +25,22 @@ def build_report_asset() -> dg.AssetsDefinition:
         group_name="publish",
         kinds={"html", "json"},
         description=(
-            "The static HTML report (report/index.html, self-contained), services/<name>.json and "
-            "teams/<name>.md (index.json maps ids to names) under the published folder, written "
+            "The static site under report/ (index.html, services.html, standards.html, "
+            "scorecard.html and a page per team, service and standard; opens offline), "
+            "services/<name>.json and teams/<name>.md (index.json maps ids to names), written "
             "from the published copy."
         ),
     )
     def report(context: dg.AssetExecutionContext, stature: StatureResource):
         outputs = write_outputs(stature.load())
-        for section in outputs.unavailable:
-            context.log.warning(f"report section {section} is not available")
+        for name, reason in sorted(outputs.missing.items()):
+            context.log.warning(f"the published copy lacks {name}: {reason}")
         return dg.MaterializeResult(
             metadata={
                 "report": dg.MetadataValue.path(str(outputs.report)),
+                "pages": dg.MetadataValue.json({k: len(v) for k, v in outputs.pages.items()}),
                 "services": len(outputs.services),
                 "teams": len(outputs.teams),
-                "sections": dg.MetadataValue.json(outputs.sections),
                 "missing": dg.MetadataValue.json(outputs.missing),
             }
         )

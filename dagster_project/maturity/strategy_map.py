@@ -1,11 +1,14 @@
-"""The strategy map: the config's cause -> effect links between objectives, drawn with
-matplotlib as `<published_dir>/strategy_map.svg` and `.png` for the report.
+"""The strategy map: the config's cause -> effect links between objectives, drawn as inline
+SVG (templates/strategy_map.svg): `<published_dir>/strategy_map.svg` after each run, and the
+same drawing in the site's balanced-scorecard page.
 
 One horizontal band per perspective, in the config's order from the top (Business Value
 first, as in a Kaplan-Norton map); each objective is a box in its perspective's band, listing
-the measures that name it (`objective:` in their header); an arrow runs from each cause to
-its effect. An objective's perspective comes from its measures, else from
-`balanced_scorecard.objectives`; objectives with neither sit in an "Other objectives" band.
+the measures that name it (`objective:` in their header), coloured by its measures' latest
+status (red if any is red, else yellow if any is yellow, else green; grey without one); an
+arrow runs from each cause to its effect. An objective's perspective comes from its
+measures, else from `balanced_scorecard.objectives`; objectives with neither sit in an
+"Other objectives" band.
 """
 
 from __future__ import annotations
@@ -13,17 +16,43 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from dagster_project.config import StatureConfig
+from dagster_project.publish import DATABASE_NAME
+from dagster_project.warehouse import connect
 
 SVG_NAME = "strategy_map.svg"
-PNG_NAME = "strategy_map.png"
+OLD_PNG_NAME = "strategy_map.png"  # drawn by versions before the map was SVG only
 OTHER = "Other objectives"
-PERSPECTIVE_COLOURS = ("#e8f1fb", "#eaf6ec", "#fdf3e3", "#f3ecf8", "#f2f2f2")
-BOX_COLOUR, EDGE_COLOUR, ARROW_COLOUR = "#ffffff", "#4a5b6d", "#33475b"
+BAND_COLOURS = ("#e8f1fb", "#eaf6ec", "#fdf3e3", "#f3ecf8", "#f2f2f2")
+# An objective's fill and a measure's dot by status; grey: no graded value yet.
+STATUS_COLOURS = {"green": "#d1f0d8", "yellow": "#fff1b8", "red": "#ffd6d6"}
+DOT_COLOURS = {"green": "#1a7f37", "yellow": "#b08800", "red": "#cf222e"}
+GREY, GREY_DOT = "#f6f8fa", "#8c959f"
+WORST_FIRST = ("red", "yellow", "green")
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("dagster_project.maturity", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True)
+class MeasureRef:
+    """What the map needs of a measure: from a rule header or a rule-catalog row."""
+
+    measure_id: str
+    title: str
+    perspective: str | None
+    objective: str | None
 
 
 @dataclass
@@ -32,22 +61,32 @@ class MapLayout:
 
     bands: list[str]
     objectives: dict[str, str]  # objective -> band
-    measures: dict[str, list[str]] = field(default_factory=dict)  # objective -> measure titles
+    measures: dict[str, list[MeasureRef]] = field(default_factory=dict)  # objective -> measures
     links: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def plan(config: StatureConfig, measures: Sequence[object] = ()) -> MapLayout:
-    """Bands, objectives and links from the config and the measures (`bsc.Measure`s)."""
-    bsc = config.balanced_scorecard
-    placed: dict[str, str] = {}
-    named: dict[str, list[str]] = {}
-    warnings: list[str] = []
+def measure_refs(measures: Iterable[object]) -> list[MeasureRef]:
+    """MeasureRefs from balanced-scorecard measures (`bsc.Measure`: a rule and its header)."""
+    refs = []
     for m in measures:
         header = m.header  # type: ignore[attr-defined]
-        if header.objective:
-            placed.setdefault(header.objective, header.perspective)
-            named.setdefault(header.objective, []).append(header.title)
+        refs.append(
+            MeasureRef(m.measure_id, header.title, header.perspective, header.objective)  # type: ignore[attr-defined]
+        )
+    return refs
+
+
+def plan(config: StatureConfig, measures: Iterable[MeasureRef]) -> MapLayout:
+    """Bands, objectives and links from the config and the measures."""
+    bsc = config.balanced_scorecard
+    placed: dict[str, str] = {}
+    named: dict[str, list[MeasureRef]] = {}
+    warnings: list[str] = []
+    for m in measures:
+        if m.objective and m.perspective:
+            placed.setdefault(m.objective, m.perspective)
+            named.setdefault(m.objective, []).append(m)
     for objective, perspective in bsc.objectives.items():
         placed.setdefault(objective, perspective)
     links = [(link.cause, link.effect) for link in bsc.strategy_map]
@@ -70,180 +109,203 @@ def plan(config: StatureConfig, measures: Sequence[object] = ()) -> MapLayout:
     return MapLayout(bands, placed, named, links, warnings)
 
 
-def draw(layout: MapLayout, out_dir: Path, *, title: str = "Strategy map") -> list[Path]:
-    """Write the SVG and the PNG (each replaced atomically); returns their paths."""
-    import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+def objective_status(measures: Sequence[MeasureRef], status_of: Mapping[str, str]) -> str | None:
+    """The worst red / yellow / green status among an objective's measures (None: none)."""
+    statuses = {status_of.get(m.measure_id) for m in measures}
+    return next((s for s in WORST_FIRST if s in statuses), None)
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    bands = [b for b in layout.bands if b in layout.objectives.values()] or layout.bands
-    per_band = {b: [o for o, p in layout.objectives.items() if p == b] for b in bands}
-    width, band_h, label_w = 100.0, 10.0, 14.0
-    height = band_h * max(len(bands), 1)
-    fig = Figure(figsize=(13, 1.9 * max(len(bands), 1) + 0.6))
-    ax = fig.add_axes((0.005, 0.005, 0.99, 0.99 - 0.45 / fig.get_figheight()))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.axis("off")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
 
-    centres: dict[str, tuple[float, float]] = {}
-    box_w = {}
-    box_h = band_h * 0.62
+# --- geometry ------------------------------------------------------------------------------
+
+WIDTH, LABEL_W, BAND_H, BOX_H = 980, 150, 118, 84
+
+
+@dataclass
+class Box:
+    objective: str
+    x: float
+    y: float
+    w: float
+    lines: list[str]
+    measures: list[tuple[str, str, str]]  # text, dot colour, hover title
+    fill: str
+    status: str | None
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + BOX_H / 2
+
+
+def _boxes(layout: MapLayout, bands: list[str], status_of: Mapping[str, str]) -> dict[str, Box]:
+    boxes = {}
     for i, band in enumerate(bands):
-        y0 = height - (i + 1) * band_h
-        colour = PERSPECTIVE_COLOURS[i % len(PERSPECTIVE_COLOURS)]
-        ax.add_patch(
-            FancyBboxPatch(
-                (0.3, y0 + 0.3),
-                width - 0.6,
-                band_h - 0.6,
-                boxstyle="round,pad=0,rounding_size=0.8",
-                fc=colour,
-                ec="none",
-            )
-        )
-        ax.text(
-            1.2,
-            y0 + band_h / 2,
-            "\n".join(textwrap.wrap(band, 14)),
-            va="center",
-            ha="left",
-            fontsize=10,
-            fontweight="bold",
-            color="#1f2d3d",
-        )
-        members = per_band[band]
-        span = (width - label_w - 2) / max(len(members), 1)
+        members = [o for o, b in layout.objectives.items() if b == band]
+        span = (WIDTH - LABEL_W - 10) / max(len(members), 1)
         for k, objective in enumerate(members):
-            cx, cy = label_w + span * (k + 0.5), y0 + band_h / 2
-            w = min(span * 0.82, 28.0)
-            centres[objective], box_w[objective] = (cx, cy), w
-            ax.add_patch(
-                FancyBboxPatch(
-                    (cx - w / 2, cy - box_h / 2),
-                    w,
-                    box_h,
-                    boxstyle="round,pad=0,rounding_size=0.6",
-                    fc=BOX_COLOUR,
-                    ec=EDGE_COLOUR,
-                    lw=1.2,
-                    zorder=3,
-                )
-            )
-            lines = textwrap.wrap(objective, 30)
+            w = min(span * 0.86, 230.0)
+            x = LABEL_W + span * (k + 0.5) - w / 2
+            y = 10 + i * BAND_H + (BAND_H - BOX_H) / 2
             measures = layout.measures.get(objective, [])
-            ax.text(
-                cx,
-                cy + (0.9 if measures else 0),
-                "\n".join(lines),
-                ha="center",
-                va="center" if not measures else "bottom",
-                fontsize=9.5,
-                fontweight="bold",
-                color="#1f2d3d",
-                zorder=4,
-            )
-            if measures:
-                shown = measures[:3] + ([f"+{len(measures) - 3} more"] if len(measures) > 3 else [])
-                ax.text(
-                    cx,
-                    cy + 0.6,
-                    "\n".join(textwrap.shorten(t, 48, placeholder=" …") for t in shown),
-                    ha="center",
-                    va="top",
-                    fontsize=7,
-                    color="#4a5b6d",
-                    zorder=4,
+            status = objective_status(measures, status_of)
+            shown = [
+                (
+                    textwrap.shorten(m.title, int(w / 6.2), placeholder="…"),
+                    DOT_COLOURS.get(status_of.get(m.measure_id, ""), GREY_DOT),
+                    f"{m.title} ({m.measure_id}): {status_of.get(m.measure_id) or 'no status'}",
                 )
-    band_of = {o: bands.index(b) for o, b in layout.objectives.items() if b in bands}
-    for (start, end), rad in _routes(layout.links, centres, box_w, box_h, band_of):
-        ax.add_patch(
-            FancyArrowPatch(
-                start,
-                end,
-                arrowstyle="-|>",
-                mutation_scale=14,
-                lw=1.3,
-                color=ARROW_COLOUR,
-                connectionstyle=f"arc3,rad={rad:.3f}",
-                zorder=5,
+                for m in measures[:3]
+            ]
+            if len(measures) > 3:
+                shown.append((f"+{len(measures) - 3} more", GREY_DOT, ""))
+            boxes[objective] = Box(
+                objective,
+                x,
+                y,
+                w,
+                textwrap.wrap(objective, int(w / 7.2))[:2],
+                shown,
+                STATUS_COLOURS.get(status or "", GREY),
+                status,
             )
-        )
-    written = []
-    with matplotlib.rc_context({"svg.hashsalt": "stature", "svg.fonttype": "none"}):
-        for name, kwargs in ((SVG_NAME, {"metadata": {"Date": None}}), (PNG_NAME, {"dpi": 110})):
-            target = out_dir / name
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
-            os.close(fd)
-            try:
-                fig.savefig(tmp, format=name.rsplit(".", 1)[1], **kwargs)
-                os.chmod(tmp, 0o644)  # mkstemp makes it private; readers serve it
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            written.append(target)
-    return written
+    return boxes
 
 
-def _spread(n: int, k: int, width: float) -> float:
-    """The offset of the k-th of n arrow ends along an edge of `width` (0 for one)."""
-    return 0.0 if n <= 1 else (k / (n - 1) - 0.5) * width * 0.6
+def _arrow(cause: Box, effect: Box, out_rank: float, in_rank: float) -> str:
+    """An SVG path from the cause's edge to the effect's edge: straight between bands,
+    bowed over the boxes within one band or when it skips a band straight above."""
+    if abs(cause.cy - effect.cy) < 1e-6:
+        sign = 1 if effect.cx > cause.cx else -1
+        x1, x2 = cause.cx + sign * cause.w / 2, effect.cx - sign * effect.w / 2
+        y = cause.y + 10
+        return f"M {x1:.1f} {y:.1f} Q {(x1 + x2) / 2:.1f} {y - 40:.1f} {x2:.1f} {y:.1f}"
+    up = effect.cy < cause.cy
+    x1 = cause.cx + out_rank * cause.w * 0.6
+    x2 = effect.cx + in_rank * effect.w * 0.6
+    y1 = cause.y if up else cause.y + BOX_H
+    y2 = effect.y + BOX_H if up else effect.y
+    if abs(cause.cy - effect.cy) > BAND_H * 1.5 and abs(x1 - x2) < cause.w / 2:
+        # a quadratic curve's middle is halfway to its control point: put that middle
+        # beside the boxes of the bands in between
+        beside = max(cause.x + cause.w, effect.x + effect.w) + 16
+        control = 2 * beside - (x1 + x2) / 2
+        return f"M {x1:.1f} {y1:.1f} Q {control:.1f} {(y1 + y2) / 2:.1f} {x2:.1f} {y2:.1f}"
+    return f"M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}"
 
 
-def _routes(
-    links: Sequence[tuple[str, str]],
-    centres: dict[str, tuple[float, float]],
-    box_w: dict[str, float],
-    box_h: float,
-    band_of: dict[str, int],
-) -> list[tuple[tuple[tuple[float, float], tuple[float, float]], float]]:
-    """Start, end and curvature of each arrow: ends spread along the box edges so arrows
-    into one box do not meet in a point; an arrow that skips a band bends around the boxes
-    between, through the gap beside them; arrows within a band arc over."""
+def _spread(items: list[str], item: str) -> float:
+    """Where along an edge (-0.5 .. 0.5) the k-th of n arrow ends sits (0 for one)."""
+    n = len(items)
+    return 0.0 if n <= 1 else items.index(item) / (n - 1) - 0.5
+
+
+def render_svg(
+    layout: MapLayout,
+    *,
+    title: str = "Strategy map",
+    status_of: Mapping[str, str] | None = None,
+    standalone: bool = True,
+    id_prefix: str = "stature",
+) -> str:
+    """The map as SVG markup: a file of its own (`standalone`) or inline in a page.
+    `status_of`: measure id -> its latest status (red / yellow / green)."""
+    status_of = status_of or {}
+    bands = [b for b in layout.bands if b in layout.objectives.values()] or layout.bands
+    boxes = _boxes(layout, bands, status_of)
     outgoing: dict[str, list[str]] = {}
     incoming: dict[str, list[str]] = {}
-    for cause, effect in links:
+    for cause, effect in layout.links:
         outgoing.setdefault(cause, []).append(effect)
         incoming.setdefault(effect, []).append(cause)
-    for o in outgoing:
-        outgoing[o].sort(key=lambda e: centres[e][0])
-    for o in incoming:
-        incoming[o].sort(key=lambda c: centres[c][0])
-    routes = []
-    for cause, effect in links:
-        (x1, y1), (x2, y2) = centres[cause], centres[effect]
-        if abs(y1 - y2) < 1e-9:
-            sign = 1 if x2 > x1 else -1
-            start = (x1 + sign * box_w[cause] / 2, y1)
-            end = (x2 - sign * box_w[effect] / 2, y2)
-            routes.append(((start, end), -0.3 * sign))
-            continue
-        up = 1 if y2 > y1 else -1
-        dx1 = _spread(len(outgoing[cause]), outgoing[cause].index(effect), box_w[cause])
-        dx2 = _spread(len(incoming[effect]), incoming[effect].index(cause), box_w[effect])
-        skips = abs(band_of.get(cause, 0) - band_of.get(effect, 0)) > 1
-        rad = 0.0
-        if skips and abs(x1 - x2) < 1e-9:
-            # beside the boxes in between: shift both ends to the right edge and bow out
-            side = 1
-            dx1 = dx2 = side * box_w[cause] * 0.38
-            dist = abs(y2 - y1) - box_h
-            bulge = box_w[cause] * 0.12 + 2.0
-            rad = up * side * 2 * bulge / dist
-        start = (x1 + dx1, y1 + up * box_h / 2)
-        end = (x2 + dx2, y2 - up * box_h / 2)
-        routes.append(((start, end), rad))
-    return routes
+    for group in (*outgoing.values(), *incoming.values()):
+        group.sort(key=lambda o: boxes[o].cx)
+    arrows = [
+        (
+            _arrow(
+                boxes[c],
+                boxes[e],
+                _spread(outgoing[c], e),
+                _spread(incoming[e], c),
+            ),
+            f"{c} drives {e}",
+        )
+        for c, e in layout.links
+    ]
+    return _TEMPLATES.get_template("strategy_map.svg").render(
+        title=title,
+        width=WIDTH,
+        height=20 + BAND_H * max(len(bands), 1) + 24,
+        bands=[
+            (b, 10 + i * BAND_H, BAND_COLOURS[i % len(BAND_COLOURS)], textwrap.wrap(b, 18))
+            for i, b in enumerate(bands)
+        ],
+        band_h=BAND_H,
+        box_h=BOX_H,
+        boxes=list(boxes.values()),
+        arrows=arrows,
+        legend=[
+            ("green", STATUS_COLOURS["green"]),
+            ("yellow", STATUS_COLOURS["yellow"]),
+            ("red", STATUS_COLOURS["red"]),
+            ("no status yet", GREY),
+        ],
+        standalone=standalone,
+        id_prefix=id_prefix,
+    )
+
+
+# --- the file in the published folder ------------------------------------------------------
+
+
+def published_statuses(published_dir: Path) -> dict[str, str]:
+    """measure id -> the org's latest red / yellow / green status in the published copy
+    (empty before the balanced scorecard is published)."""
+    database = Path(published_dir) / DATABASE_NAME
+    if not database.exists():
+        return {}
+    with connect(database, read_only=True) as con:
+        present = con.execute(
+            "select count(*) from duckdb_views() where schema_name = 'reporting' "
+            "and view_name = 'balanced_scorecard'"
+        ).fetchone()[0]
+        if not present:
+            return {}
+        rows = con.execute(
+            "select measure_id, status from reporting.balanced_scorecard "
+            "where is_latest and entity_type = 'org'"
+        ).fetchall()
+    return {measure: status for measure, status in rows if status}
+
+
+def draw(
+    layout: MapLayout, out_dir: Path, *, title: str, status_of: Mapping[str, str] | None = None
+) -> list[Path]:
+    """Write strategy_map.svg (replaced atomically); returns its path in a list."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / SVG_NAME
+    fd, tmp = tempfile.mkstemp(prefix=f".{SVG_NAME}.", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_svg(layout, title=title, status_of=status_of))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; readers serve it
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    (out_dir / OLD_PNG_NAME).unlink(missing_ok=True)
+    return [target]
 
 
 def draw_strategy_map(
     config: StatureConfig, measures: Sequence[object], out_dir: Path | None = None
 ) -> tuple[list[Path], MapLayout]:
-    """Plan and draw the config's strategy map into the published folder."""
-    layout = plan(config, measures)
+    """Plan and draw the config's strategy map into the published folder, coloured by the
+    published balanced scorecard's latest org statuses."""
+    layout = plan(config, measure_refs(measures))
     out = Path(out_dir) if out_dir is not None else config.published_path
-    return draw(layout, out, title=f"{config.org.name}: strategy map"), layout
+    statuses = published_statuses(config.published_path)
+    return draw(layout, out, title=f"{config.org.name}: strategy map", status_of=statuses), layout

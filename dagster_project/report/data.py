@@ -1,10 +1,12 @@
-"""Reading the published copy for the report and the portal files.
+"""Reading the published copy for the site and the portal files.
 
-Everything comes from the `reporting` views (dbt models, so the report, the notebook and a
-BI tool show the same numbers) plus the catalog dimensions. A view that is not in the
+Everything comes from the `reporting` views (dbt models, so the site, the notebook and a BI
+tool show the same numbers) plus the catalog dimensions. A view that is not in the
 published copy is recorded with the reason (which of the tables it reads are missing, from
-the dbt manifest), never raised: every section of the report says what it lacks and the
-rest still renders.
+the dbt manifest), never raised: every page says what it lacks and the rest still renders.
+
+Views that grow with services x rules x quarters are read with the columns the pages need
+only, as tuples (`ReportData.history`), so 2,000 services fit in memory comfortably.
 """
 
 from __future__ import annotations
@@ -18,21 +20,39 @@ from typing import Any
 import duckdb
 
 from dagster_project.manifest import ManifestError, schema_models
-from dagster_project.publish import DATABASE_NAME
+from dagster_project.publish import DATABASE_NAME, PUBLISH_INFO
 from dagster_project.warehouse import connect
 
 Row = dict[str, Any]
 SCHEMA = "reporting"
-# The views the report reads (each a dbt model in dbt_project/models/reporting).
-VIEW_NAMES = (
-    "dora_trends",
-    "scorecard_pass_rates",
-    "maturity_distribution",
-    "maturity_movements",
-    "balanced_scorecard",
-    "service_standards",
-    "service_maturity",
+# view -> the rows the pages read (None: all of them)
+VIEW_FILTERS: dict[str, str | None] = {
+    "dora_trends": "period_grain = 'quarter'",
+    "dora_trends_by_metric": "period_grain = 'quarter' and entity_type <> 'service'",
+    "dora_tier_bands": None,
+    "scorecard_pass_rates": "is_quarter_close or as_of = (select max(as_of) from {view})",
+    "rule_pass_rates": None,
+    "maturity_distribution": None,
+    "maturity_movements": None,
+    "maturity_history": None,
+    "balanced_scorecard": None,
+    "service_standards": None,
+    "service_maturity": None,
+}
+VIEW_NAMES = (*VIEW_FILTERS, "check_history")
+# check_history, as tuples: one per (quarter, rule, entity)
+HISTORY_COLUMNS = (
+    "quarter_start",
+    "quarter",
+    "rule_id",
+    "entity_type",
+    "entity_id",
+    "status",
+    "value",
+    "team_id",
 )
+# The publish stamp: where it is now, then where copies published before it kept it.
+PUBLISH_INFO_TABLES = (PUBLISH_INFO, "_stature.publish_info")
 
 
 def clean(value: Any) -> Any:
@@ -53,7 +73,7 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 @dataclass
 class ReportData:
-    """What the published copy holds for the report, and what it lacks (name -> reason)."""
+    """What the published copy holds for the site, and what it lacks (name -> reason)."""
 
     database: Path
     org_name: str
@@ -64,6 +84,8 @@ class ReportData:
     services: list[Row] = field(default_factory=list)
     teams: list[Row] = field(default_factory=list)
     views: dict[str, list[Row]] = field(default_factory=dict)
+    # check_history: HISTORY_COLUMNS tuples (None when the view is missing)
+    history: list[tuple] | None = None
     rule_catalog: dict[str, Row] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
 
@@ -73,11 +95,6 @@ class ReportData:
 
     def reason(self, name: str) -> str:
         return self.missing.get(f"{SCHEMA}.{name}", "")
-
-    def last_closed(self, rows: list[Row]) -> Row | None:
-        """The latest row of a period view whose period is closed."""
-        closed = [r for r in rows if r.get("is_closed")]
-        return max(closed, key=lambda r: r["period_start"]) if closed else None
 
     def team_name(self, team_id: str | None) -> str:
         for team in self.teams:
@@ -127,7 +144,7 @@ def _why_missing(name: str, tables: set[str]) -> str:
 
 
 def load_report_data(database: Path, *, org_name: str) -> ReportData:
-    """Read everything the report needs from the published copy at `database`."""
+    """Read everything the site needs from the published copy at `database`."""
     database = Path(database)
     if not database.exists():
         raise FileNotFoundError(
@@ -136,11 +153,12 @@ def load_report_data(database: Path, *, org_name: str) -> ReportData:
     data = ReportData(database=database, org_name=org_name)
     with connect(database, read_only=True) as con:
         tables = _tables(con)
-        if "_stature.publish_info" in tables:
-            info = fetch(con, "select published_at, run_id from _stature.publish_info limit 1")
-            if info:
-                data.published_at = info[0]["published_at"]
-                data.run_id = info[0]["run_id"] or None
+        info = next((t for t in PUBLISH_INFO_TABLES if t in tables), None)
+        if info:
+            rows = fetch(con, f"select published_at, run_id from {info} limit 1")
+            if rows:
+                data.published_at = rows[0]["published_at"]
+                data.run_id = rows[0]["run_id"] or None
         if "marts.dim_services" in tables:
             data.services = fetch(con, "select * from marts.dim_services order by service_id")
         else:
@@ -151,12 +169,22 @@ def load_report_data(database: Path, *, org_name: str) -> ReportData:
             data.rule_catalog = {
                 r["rule_id"]: r for r in fetch(con, f"select * from {SCHEMA}.rule_catalog")
             }
-        for name in VIEW_NAMES:
+        for name, where in VIEW_FILTERS.items():
             qualified = f"{SCHEMA}.{name}"
-            if qualified in tables:
-                data.views[name] = fetch(con, f"select * from {qualified}")
-            else:
+            if qualified not in tables:
                 data.missing[qualified] = _why_missing(name, tables)
+                continue
+            sql = f"select * from {qualified}"
+            if where:
+                sql += " where " + where.format(view=qualified)
+            data.views[name] = fetch(con, sql)
+        if f"{SCHEMA}.check_history" in tables:
+            data.history = con.execute(
+                f"select {', '.join(HISTORY_COLUMNS)} from {SCHEMA}.check_history "
+                "order by entity_type, entity_id, rule_id, quarter_start"
+            ).fetchall()
+        else:
+            data.missing[f"{SCHEMA}.check_history"] = _why_missing("check_history", tables)
         data.as_of, data.as_of_source = _as_of(con, tables)
     return data
 

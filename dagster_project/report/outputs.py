@@ -1,14 +1,14 @@
-"""Write the report and the portal files from the published copy.
+"""Write the site and the portal files from the published copy.
 
-    <out>/report/index.html        the static report (one self-contained file)
+    <out>/report/...               the static site (report/site.py lists its pages)
     <out>/services/<name>.json     one document per service; services/index.json maps ids
     <out>/teams/<name>.md          one summary per team; teams/index.json maps ids
                                    (file names from ids: report/filenames.py)
 
 `<out>` is the published folder unless told otherwise. Each file is written beside its final
 name and renamed into place, so a browser or a portal never reads half a file; files of
-services and teams that no longer exist are removed, and so are temporary files a killed run
-left.
+services, teams and standards that no longer exist are removed, and so are temporary files
+a killed run left.
 """
 
 from __future__ import annotations
@@ -17,29 +17,46 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from dagster_project.config import StatureConfig
+from dagster_project.report import entity_pages, org_pages
 from dagster_project.report.data import load_report_data, published_database
-from dagster_project.report.filenames import INDEX_FILE, file_stems
-from dagster_project.report.html import render_report
-from dagster_project.report.portal import service_documents, service_json, team_markdown
+from dagster_project.report.filenames import INDEX_FILE
+from dagster_project.report.portal import service_document, service_json, team_markdown
+from dagster_project.report.site import ASSETS, Site, environment
+from dagster_project.report.tables import site_vocabulary
 
-REPORT_FILE = Path("report") / "index.html"
+REPORT_DIR = Path("report")
+REPORT_FILE = REPORT_DIR / "index.html"
+# (file under report/, template, page builder)
+ORG_PAGES: tuple[tuple[str, str, Callable[[Site], dict]], ...] = (
+    ("index.html", "org.html", org_pages.org_page),
+    ("services.html", "services.html", org_pages.services_page),
+    ("standards.html", "standards.html", org_pages.standards_page),
+    ("scorecard.html", "scorecard.html", org_pages.scorecard_page),
+)
+ENTITY_PAGES = (
+    ("teams", "team.html", entity_pages.team_page),
+    ("services", "service.html", entity_pages.service_page),
+    ("standards", "standard.html", entity_pages.standard_page),
+)
 
 
 @dataclass
 class ReportOutputs:
     report: Path
+    pages: dict[str, list[Path]] = field(default_factory=dict)  # teams|services|standards
     services: list[Path] = field(default_factory=list)
     teams: list[Path] = field(default_factory=list)
-    sections: dict[str, str] = field(default_factory=dict)  # section id -> ok | empty | missing
     missing: dict[str, str] = field(default_factory=dict)  # what the published copy lacks
 
     @property
-    def unavailable(self) -> list[str]:
-        return [s for s, state in self.sections.items() if state == "missing"]
+    def site(self) -> Path:
+        return self.report.parent
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -55,22 +72,32 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _replace_folder_files(folder: Path, texts: dict[str, str], suffix: str) -> list[Path]:
-    """Write one file per id (`texts`: id -> content) under names from file_stems, then the
-    index (id -> file name), then remove files no id maps to any more and temporary files
-    a killed run left."""
-    stems = file_stems(texts)
+def _replace_folder_files(
+    folder: Path,
+    ids: Iterable[str],
+    stems: dict[str, str],
+    suffix: str,
+    render: Callable[[str], str],
+    *,
+    index: bool,
+) -> list[Path]:
+    """Write one file per id, rendered one at a time (2,000 pages never sit in memory
+    together), under its name from `stems`; then (with `index`) the index (id -> file
+    name); then remove files no id maps to any more and temporary files a killed run left."""
     written = []
-    for entity_id in sorted(texts):
+    ids = sorted(ids)
+    for entity_id in ids:
         path = folder / f"{stems[entity_id]}{suffix}"
-        write_atomic(path, texts[entity_id])
+        write_atomic(path, render(entity_id))
         written.append(path)
-    index = {entity_id: f"{stems[entity_id]}{suffix}" for entity_id in sorted(texts)}
-    write_atomic(
-        folder / INDEX_FILE,
-        json.dumps({"schema_version": 1, "files": index}, indent=2, ensure_ascii=False) + "\n",
-    )
-    keep = {p.name for p in written} | {INDEX_FILE}
+    keep = {p.name for p in written}
+    if index:
+        names = {entity_id: f"{stems[entity_id]}{suffix}" for entity_id in ids}
+        write_atomic(
+            folder / INDEX_FILE,
+            json.dumps({"schema_version": 1, "files": names}, indent=2, ensure_ascii=False) + "\n",
+        )
+        keep.add(INDEX_FILE)
     if folder.is_dir():
         for stale in [*folder.glob(f"*{suffix}"), *folder.glob(".*.tmp")]:
             if stale.name not in keep:
@@ -85,40 +112,50 @@ def write_outputs(
     out_dir: Path | None = None,
     generated_at: dt.datetime | None = None,
 ) -> ReportOutputs:
-    """Read the published copy and write the report and the portal files."""
+    """Read the published copy and write the site and the portal files."""
     published_dir = Path(published_dir or config.published_path)
     out_dir = Path(out_dir or published_dir)
     data = load_report_data(published_database(published_dir), org_name=config.org.name)
-    page, sections = render_report(
-        data,
-        published_dir=published_dir,
-        strategy_links=[
-            (link.cause, link.effect) for link in config.balanced_scorecard.strategy_map
-        ],
-        perspectives=config.balanced_scorecard.perspectives,
-        generated_at=generated_at,
-    )
-    outputs = ReportOutputs(
-        report=out_dir / REPORT_FILE,
-        sections={s.id: s.state for s in sections},
-        missing=dict(data.missing),
-    )
-    for leftover in outputs.report.parent.glob(".*.tmp"):
+    site = Site.build(data, config, generated_at=generated_at or dt.datetime.now(dt.UTC))
+    env = environment()
+    vocabulary = site_vocabulary()
+    report_dir = out_dir / REPORT_DIR
+    outputs = ReportOutputs(report=out_dir / REPORT_FILE, missing=dict(data.missing))
+    for leftover in report_dir.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
-    write_atomic(outputs.report, page)
-    documents = service_documents(data)
+    assets = resources.files("dagster_project.report") / "templates" / "assets"
+    for name in ASSETS:
+        write_atomic(report_dir / "assets" / name, (assets / name).read_text(encoding="utf-8"))
+    for file_name, template, build in ORG_PAGES:
+        page = env.get_template(template).render(**build(site), vocabulary=vocabulary)
+        write_atomic(report_dir / file_name, page)
+    for kind, template, build in ENTITY_PAGES:
+        ids = {"teams": site.teams, "services": site.services, "standards": site.rules}[kind]
+        compiled = env.get_template(template)
+        outputs.pages[kind] = _replace_folder_files(
+            report_dir / kind,
+            ids,
+            site.stems[kind],
+            ".html",
+            lambda entity_id, compiled=compiled, build=build: compiled.render(
+                **build(site, entity_id), vocabulary=vocabulary
+            ),
+            index=False,
+        )
     outputs.services = _replace_folder_files(
         out_dir / "services",
-        {sid: service_json(doc) for sid, doc in documents.items()},
+        site.services,
+        site.stems["services"],
         ".json",
-    )
-    team_ids = sorted(
-        {t["team_id"] for t in data.teams}
-        | {d["team_id"] for d in documents.values() if d["team_id"]}
+        lambda sid: service_json(service_document(site, sid)),
+        index=True,
     )
     outputs.teams = _replace_folder_files(
         out_dir / "teams",
-        {t: team_markdown(data, t, documents) for t in team_ids},
+        site.teams,
+        site.stems["teams"],
         ".md",
+        lambda team_id: team_markdown(site, env, team_id),
+        index=True,
     )
     return outputs

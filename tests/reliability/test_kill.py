@@ -46,7 +46,7 @@ def _runs(ws) -> list[tuple[str, str, dict]]:
 
 def _publish_info(published: Path) -> tuple:
     with duckdb.connect(str(published / "stature.duckdb"), read_only=True) as con:
-        return con.execute("select run_id, published_at from _stature.publish_info").fetchone()
+        return con.execute("select run_id, published_at from reporting.publish_info").fetchone()
 
 
 # --- two runs at once --------------------------------------------------------------------------

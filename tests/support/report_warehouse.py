@@ -630,6 +630,51 @@ class Chromium:
             events = [e for e in self.events if e.get("sessionId") == session]
         return PageVisit(url, events, base64.b64decode(shot["data"])), session
 
+    def loads(self, session: str) -> int:
+        """How many pages the tab has loaded so far."""
+        with self._cond:
+            return sum(
+                1
+                for e in self.events
+                if e.get("method") == "Page.loadEventFired" and e.get("sessionId") == session
+            )
+
+    def follow(self, session: str, expression: str, timeout: float = 30) -> str:
+        """Run `expression` (a click on a link) and wait for the page it opens to load;
+        returns the new address."""
+        before = self.loads(session)
+        self.evaluate(session, expression)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.loads(session) <= before:
+                left = deadline - time.monotonic()
+                if self._closed or left <= 0:
+                    raise RuntimeError(f"no page loaded after {expression}")
+                self._cond.wait(left)
+        self.evaluate(session, "new Promise(r => requestAnimationFrame(() => r(true)))")
+        return self.evaluate(session, "window.location.href")
+
+    def so_far(self, session: str) -> PageVisit:
+        """Everything the tab did since it opened (console, requests), without a screenshot."""
+        with self._cond:
+            events = [e for e in self.events if e.get("sessionId") == session]
+        return PageVisit(self.evaluate(session, "window.location.href"), events, b"")
+
+    def screenshot(self, session: str, *, width: int = 1400) -> bytes:
+        """The whole page as it is now (after clicks and filters)."""
+        size = self.command("Page.getLayoutMetrics", session=session)["cssContentSize"]
+        shot = self.command(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+            },
+            session=session,
+            timeout=60,
+        )
+        return base64.b64decode(shot["data"])
+
     def evaluate(self, session: str, expression: str):
         result = self.command(
             "Runtime.evaluate",
@@ -655,10 +700,11 @@ class Chromium:
 
 # --- Workspaces: a published copy of the hand-made warehouse --------------------------------
 
+# Objectives as the hand-made balanced scorecard names them (`<measure> objective`).
 STRATEGY_LINKS = [
-    ("enps", "lead_time_days"),
-    ("lead_time_days", "availability"),
-    ("availability", "revenue_per_engineer"),
+    ("enps objective", "lead_time_days objective"),
+    ("lead_time_days objective", "availability objective"),
+    ("availability objective", "revenue_per_engineer objective"),
 ]
 
 
@@ -812,15 +858,19 @@ def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
     return config, views, report
 
 
-# The reporting views the report, the notebook and BI tools read.
+# The reporting views the site, the notebook and BI tools read.
 VIEW_NAMES = [
     "reporting.balanced_scorecard",
+    "reporting.check_history",
+    "reporting.dora_tier_bands",
     "reporting.dora_trends",
     "reporting.dora_trends_by_metric",
     "reporting.fiscal_periods",
     "reporting.maturity_distribution",
+    "reporting.maturity_history",
     "reporting.maturity_movements",
     "reporting.rule_catalog",
+    "reporting.rule_pass_rates",
     "reporting.scorecard_pass_rates",
     "reporting.service_maturity",
     "reporting.service_standards",
