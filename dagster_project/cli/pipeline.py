@@ -42,6 +42,12 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     add_export_dir(run)
     add_as_of(run, "evaluation date (default: today in the org's time zone)")
     add_rules_dir(run)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild everything: read every export file and pull everything the APIs have "
+        "again, and rebuild the incremental dbt models from all history",
+    )
     run.set_defaults(func=cmd_run)
 
     ingest = verbs.add_parser(
@@ -58,7 +64,8 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     ingest.add_argument(
         "--full-refresh",
         action="store_true",
-        help="ignore the incremental cursors: pull everything the APIs have again",
+        help="ignore the incremental cursors and the export manifest: pull everything the "
+        "APIs have, and read every export file, again",
     )
     ingest.set_defaults(func=cmd_ingest)
 
