@@ -87,6 +87,13 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     sample.add_argument("--teams", type=int, default=4)
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--ndjson", action="store_true", help="per-repo .ndjson for per-PR files")
+    sample.add_argument(
+        "--export-at",
+        type=date_arg,
+        default=None,
+        metavar="DATE",
+        help="the export's moment (default --end): the same org as it stood that day",
+    )
     sample.set_defaults(func=cmd_sample_org)
 
 
@@ -250,6 +257,7 @@ def cmd_sample_org(args: argparse.Namespace) -> int:
             services=args.services,
             teams=args.teams,
             ndjson=args.ndjson,
+            export_at=args.export_at,
         )
     except ValueError as exc:  # the generator's limits (at least 12 services, 4 teams, ...)
         raise UsageError(f"sample-org: {exc}") from None
