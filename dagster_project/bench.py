@@ -4,7 +4,8 @@ build and for a one-day increment, beside a bare DuckDB query over the same file
 For each size it generates the sample org (NDJSON bundles) as it stood on day D and on day
 D+1 (the same story, `--export-at`), then runs the real `stature run` as a child process:
 once on an empty warehouse over day D (the full build), once more over day D+1 (the nightly
-increment). Stages come from the run's own step timings; peak memory is the largest process
+increment). Stages come from the step timings Dagster records for the run (in the bench's
+own Dagster home: the nightly and any continuation of it); peak memory is the largest process
 of the run (dbt included). The reference is a hand-written DuckDB query that reads every
 file and computes monthly DORA figures per service, and DuckDB's `read_json` over the export
 gives the rate ingestion is compared with. The figures are measurements, never assertions.
@@ -13,7 +14,6 @@ gives the rate ingestion is compared with. The figures are measurements, never a
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import resource
@@ -122,6 +122,7 @@ select sum(n) from (
 @dataclass
 class RunFigures:
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system of the run and its children: what load hides
     peak_mb: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
     exit_status: int = 0
@@ -135,6 +136,7 @@ class SizeFigures:
     megabytes: float = 0.0
     generate_seconds: float = 0.0
     bare_seconds: float = 0.0
+    bare_cpu_seconds: float = 0.0
     read_json_seconds: float = 0.0
     full: RunFigures = field(default_factory=RunFigures)
     increment: RunFigures = field(default_factory=RunFigures)
@@ -149,17 +151,40 @@ def stage_of(step: str) -> str:
         return "snapshots"
     if step.startswith("scorecards__"):
         return "rules"
-    if step.startswith("published"):
+    if step == "published__stature":  # the read-only copy; the report and map read it
         return "publish"
     return "report"
 
 
-def stages_of(timings: dict) -> dict[str, float]:
+def stages_of(steps: dict[str, float], wall: float) -> dict[str, float]:
     out = dict.fromkeys(STAGES, 0.0)
-    for step, seconds in timings.get("steps", {}).items():
+    for step, seconds in steps.items():
         out[stage_of(step)] += seconds
     # start-up (Definitions, dbt manifest), the summary and whatever ran between steps
-    out["other"] = max(0.0, timings.get("wall", 0.0) - sum(out.values()))
+    out["other"] = max(0.0, wall - sum(out.values()))
+    return out
+
+
+def _run_ids(dagster_home: Path) -> set[str]:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return {run.run_id for run in instance.get_runs()}
+
+
+def _step_seconds(dagster_home: Path, before: set[str]) -> dict[str, float]:
+    """Seconds per step of the runs not in `before` (a nightly and its continuation)."""
+    import dagster as dg
+
+    out: dict[str, float] = {}
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        for run in instance.get_runs():
+            if run.run_id in before:
+                continue
+            for stats in instance.get_run_step_stats(run.run_id):
+                if stats.start_time is not None and stats.end_time is not None:
+                    seconds = stats.end_time - stats.start_time
+                    out[stats.step_key] = out.get(stats.step_key, 0.0) + seconds
     return out
 
 
@@ -213,10 +238,10 @@ def _config(workdir: Path) -> Path:
 
 def _run(config: Path, export: Path, as_of: dt.date, workdir: Path, log: Path) -> RunFigures:
     """One `stature run` as a child process: wall time, peak memory, seconds per stage."""
-    timings = workdir / "timings.json"
-    timings.unlink(missing_ok=True)
-    env = {**os.environ, "STATURE_TIMINGS": str(timings), "DAGSTER_HOME": str(workdir / "dg")}
-    (workdir / "dg").mkdir(parents=True, exist_ok=True)
+    home = workdir / "dg"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    before = _run_ids(home)
     command = [
         str(STATURE), "run", "--config", str(config), "--export-dir", str(export),
         "--as-of", as_of.isoformat(),
@@ -228,20 +253,23 @@ def _run(config: Path, export: Path, as_of: dt.date, workdir: Path, log: Path) -
     figures = RunFigures(seconds=time.perf_counter() - started)
     # ru_maxrss of a waited child covers its own descendants (dbt): the largest of them
     figures.peak_mb = usage.ru_maxrss / 1024
+    figures.cpu_seconds = usage.ru_utime + usage.ru_stime
     figures.exit_status = os.waitstatus_to_exitcode(status)
-    data = json.loads(timings.read_text()) if timings.exists() else {}
-    data["wall"] = figures.seconds
-    figures.stages = stages_of(data)
+    figures.stages = stages_of(_step_seconds(home, before), figures.seconds)
     return figures
 
 
-def _timed_query(sql: str) -> float:
+def _timed_query(sql: str) -> tuple[float, float]:
+    """Wall and CPU seconds (DuckDB's threads run in this process) of one query."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
+        before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         con.execute(sql).fetchall()
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     finally:
         con.close()
 
@@ -259,8 +287,8 @@ def measure(services: int, days: int, workdir: Path, log: Path) -> SizeFigures:
     figures.generate_seconds = _generate(day1, services, days, as_of1)
     _generate(day2, services, days, as_of2)
     figures.files, figures.megabytes = _folder_size(day1)
-    figures.bare_seconds = _timed_query(BARE_QUERY.format(root=day1))
-    figures.read_json_seconds = _timed_query(READ_JSON_QUERY.format(root=day1))
+    figures.bare_seconds, figures.bare_cpu_seconds = _timed_query(BARE_QUERY.format(root=day1))
+    figures.read_json_seconds, _ = _timed_query(READ_JSON_QUERY.format(root=day1))
     run_dir = workdir / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -294,13 +322,30 @@ def table(results: list[SizeFigures]) -> str:
             *both("**{r.full.seconds:.1f} s**", "**{r.increment.seconds:.1f} s**"),
         ]
     )
+    rows.append(
+        [
+            "CPU time (user + system)",
+            *both("{r.full.cpu_seconds:.0f} s", "{r.increment.cpu_seconds:.0f} s"),
+        ]
+    )
     rows.append(["peak memory", *both("{r.full.peak_mb:,.0f} MB", "{r.increment.peak_mb:,.0f} MB")])
     rows.append(["exit status", *both("{r.full.exit_status}", "{r.increment.exit_status}")])
-    rows.append(["bare DuckDB query, same files", *both("{r.bare_seconds:.1f} s")])
+    rows.append(
+        [
+            "bare DuckDB query, same files",
+            *both("{r.bare_seconds:.1f} s ({r.bare_cpu_seconds:.0f} s CPU)"),
+        ]
+    )
     ratio = [
         cell
         for r in results
-        for cell in (f"{r.full.seconds / r.bare_seconds:.1f}x" if r.bare_seconds else "?", "")
+        for cell in (
+            f"{r.full.seconds / r.bare_seconds:.1f}x wall, "
+            f"{r.full.cpu_seconds / max(r.bare_cpu_seconds, 0.01):.1f}x CPU"
+            if r.bare_seconds
+            else "?",
+            "",
+        )
     ]
     rows.append(["full run / bare query", *ratio])
     rate = []

@@ -54,8 +54,9 @@ def test_bench_prints_one_table_for_a_tiny_org(tmp_path):
     assert rows["ingest"][0] != "0.0 s" and rows["dbt"][0] != "0.0 s"
     assert rows["exit status"] == ["0", "0"]
     assert re.fullmatch(r"\d[\d,]* MB", rows["peak memory"][0])
-    assert re.fullmatch(SECONDS, rows["bare DuckDB query, same files"][0])
-    assert re.fullmatch(r"\d+\.\dx", rows["full run / bare query"][0])
+    assert re.fullmatch(SECONDS + r" \(\d+ s CPU\)", rows["bare DuckDB query, same files"][0])
+    assert re.fullmatch(r"\d+\.\dx wall, \d+\.\dx CPU", rows["full run / bare query"][0])
+    assert all(re.fullmatch(r"\d+ s", cell) for cell in rows["CPU time (user + system)"])
     assert re.fullmatch(
         r"\d+ MB/s vs read_json \d+ MB/s \(\d+%\)", rows["export ingestion rate"][0]
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -34,7 +33,6 @@ from dagster_project.dates import today_in
 from dagster_project.dbt_child import PARENT_ENV
 
 SAMPLE_ORG_END = dt.date(2026, 11, 15)
-TIMINGS_ENV = "STATURE_TIMINGS"
 
 
 def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -214,25 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print_summary(config, as_of=as_of)
         else:
             print("\nThis run did not publish: readers still see the previous copy, if any.")
-        _write_timings(outcome, started)
         return print_problems(outcome.problems)
-
-
-def _write_timings(outcome, started: float) -> None:
-    """With STATURE_TIMINGS=FILE, the seconds of every step as JSON: what `stature bench`
-    reads to report each stage."""
-    target = os.environ.get(TIMINGS_ENV)
-    if target:
-        Path(target).write_text(
-            json.dumps(
-                {
-                    "steps": outcome.step_seconds,
-                    "load_definitions": outcome.load_seconds,
-                    "run_verb": time.time() - started,
-                },
-                indent=1,
-            )
-        )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,10 +50,6 @@ class RunOutcome:
     # rows landed per raw table this run, "raw_<source>.<table>" -> rows
     ingested: dict[str, int] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
-    # seconds per step (continuations added in), and to load the Definitions: what
-    # `stature bench` reports per stage
-    step_seconds: dict[str, float] = field(default_factory=dict)
-    load_seconds: float = 0.0
 
     def materialized_key(self, *path: str) -> bool:
         return tuple(path) in self.materialized
@@ -65,8 +60,6 @@ class RunOutcome:
         self.materialized += other.materialized
         self.ingested.update(other.ingested)
         self.run_ids += other.run_ids
-        for step, seconds in other.step_seconds.items():
-            self.step_seconds[step] = self.step_seconds.get(step, 0.0) + seconds
         self.problems = list(dict.fromkeys([*self.problems, *other.problems]))
 
 
@@ -88,7 +81,6 @@ def _warehouse(options: JobOptions) -> Path:
 
 def execute_job(job_name: str, options: JobOptions, *, as_of: dt.date | None = None) -> RunOutcome:
     """Run one job of the Definitions built with these options; never raises on step failure."""
-    started = time.monotonic()
     ensure_manifest()
     from dagster_project.defs.assembly import build_definitions
 
@@ -110,12 +102,9 @@ def execute_job(job_name: str, options: JobOptions, *, as_of: dt.date | None = N
         if job.partitions_def is not None:
             kwargs["partition_key"] = as_of.isoformat()
     instance = _instance()
-    load_seconds = time.monotonic() - started
     result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags, **kwargs)
     warehouse = _warehouse(options)
     outcome = outcome_of(result, warehouse)
-    outcome.load_seconds = load_seconds
-    outcome.step_seconds = _step_seconds(instance, result.run_id)
     if job_name != NIGHTLY:
         return outcome
     first = result.dagster_run
@@ -130,18 +119,8 @@ def execute_job(job_name: str, options: JobOptions, *, as_of: dt.date | None = N
             tags={**tags, **continuation_tags(first)},
             **kwargs,
         )
-        continued = outcome_of(more, warehouse)
-        continued.step_seconds = _step_seconds(instance, more.run_id)
-        outcome.merge(continued)
+        outcome.merge(outcome_of(more, warehouse))
     return outcome
-
-
-def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
-    return {
-        stats.step_key: stats.end_time - stats.start_time
-        for stats in instance.get_run_step_stats(run_id)
-        if stats.start_time is not None and stats.end_time is not None
-    }
 
 
 def outcome_of(result: dg.ExecuteInProcessResult, warehouse: Path | None = None) -> RunOutcome:
