@@ -27,7 +27,7 @@ def test_bench_prints_one_table_for_a_tiny_org(tmp_path):
             str(STATURE), "bench", "--services", "12", "--days", "40",
             "--workdir", str(tmp_path / "bench"), "--out", str(out),
         ],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     text = out.read_text()
