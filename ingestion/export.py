@@ -17,10 +17,11 @@ from typing import Any
 
 from ingestion import files, registry
 from ingestion.files import FileProblem, Limits
+from ingestion.manifest import Manifest
 from ingestion.records import RecordError, dig, integer_or_none, shown
 from ingestion.sources import catalog
 from ingestion.spec import ExportFile, RawTable, Source
-from ingestion.validate import first_problem, storable
+from ingestion.validate import ENCODED_PAYLOAD, encoded_record, first_problem
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,11 @@ class ExportReader:
         *,
         known_repos: Iterable[str] = (),
         limits: Limits | None = None,
+        manifests: dict[str, Manifest] | None = None,
     ) -> None:
         self.root = Path(export_dir)
+        # With a source's manifest, files landed before and unchanged since are not read.
+        self.manifests = manifests or {}
         if not self.root.is_dir():
             raise FileNotFoundError(f"{self.root}: export directory not found")
         self.limits = limits or Limits()
@@ -103,6 +107,8 @@ class ExportReader:
         self._listed: dict[str, list[tuple[ExportFile, Path, dict[str, str]]]] = {}
         self._refused: set[tuple[str, str]] = set()
         self._yaml: dict[Path, list[tuple[int, int, Any]] | FileProblem] = {}
+        self._whole: dict[str, bool] = {}
+        self._rels: dict[Path, str] = {}  # unique-key sources: read whole this run?
         # GitHub folders are read for the repos the catalog names: read the catalog first.
         documents = [
             doc
@@ -116,7 +122,10 @@ class ExportReader:
         return [s.name for s in registry.REGISTRY if (self.root / s.name).is_dir()]
 
     def _rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        rel = self._rels.get(path)
+        if rel is None:  # asked once per record: worth remembering
+            rel = self._rels[path] = path.relative_to(self.root).as_posix()
+        return rel
 
     def _reject(self, src: str, where: str, key: str | None, reason: str, **fault: Any) -> None:
         self.logs[src].rejected.append(Rejected(src, where, key, reason, **fault))
@@ -192,8 +201,35 @@ class ExportReader:
         src = registry.source(source_name)
         walk = _Table(src, src.table(table_name))
         for export_file, path, match in self._list(src):
-            if export_file.table == table_name and self._admitted(src, match):
+            if (
+                export_file.table == table_name
+                and self._admitted(src, match)
+                and not self._unchanged(src, path)
+            ):
                 yield from self._file(walk, export_file, path, match)
+
+    def _unchanged(self, src: Source, path: Path) -> bool:
+        """True if the manifest says `path` was landed as it is now. A source whose keys must
+        be unique across files (catalog, inputs) is read whole if any of its files changed,
+        so a duplicate is still caught against the files that did not."""
+        manifest = self.manifests.get(src.name)
+        if manifest is None:
+            return False
+        if not src.unique_keys:
+            return manifest.is_unchanged(self._rel(path), path)
+        if src.name not in self._whole:
+            listed = [self._rel(p) for _, p, _ in self._list(src)]
+            changed = [
+                rel
+                for rel, (_, p, _) in zip(listed, self._list(src), strict=True)
+                if not manifest.is_unchanged(rel, p)
+            ]
+            self._whole[src.name] = bool(changed)
+            if changed:  # every file is read: note the unchanged ones' state to store again
+                manifest.unchanged = 0
+                for rel, (_, p, _) in zip(listed, self._list(src), strict=True):
+                    manifest.seen.setdefault(rel, manifest.state_of(p))
+        return not self._whole[src.name]
 
     def _file(
         self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
@@ -312,14 +348,14 @@ class ExportReader:
                 fault = {"field": exc.field, "value": shown(exc.value)}
                 self._reject(src.name, rel, exc.key or key, exc.reason, **fault)
                 return
-            problem = storable(item)
+            encoded, problem = encoded_record(item)
         if problem is not None:
             fault = {"field": problem.field, "value": problem.value}
             self._reject(src.name, rel, key, problem.reason, **fault)
             return
         if src.unique_keys and self._duplicate(walk, out, f"{rel} {where}", rel, key):
             return
-        yield {**out, "payload": item, "source_file": rel}
+        yield {**out, "payload": item, "source_file": rel, ENCODED_PAYLOAD: encoded}
 
     def _duplicate(self, walk: _Table, out: dict[str, Any], here: str, rel: str, key: str) -> bool:
         """True (and rejected) if an earlier record had the same natural key."""

@@ -14,6 +14,12 @@ from typing import Any
 
 import yaml
 
+try:  # orjson (installed with dlt) parses several times faster; json explains what it refuses
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = None
+_FastLoader = getattr(yaml, "CSafeLoader", None)
+
 # A file parsed whole (JSON page, YAML, CSV) or one NDJSON line may hold at most this much.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -75,6 +81,11 @@ def _no_constants(name: str) -> Any:
 
 def parse_json(text: str, what: str = "the whole file was skipped: fix or re-export it") -> Any:
     """Strict JSON (no NaN/Infinity); a syntax error names its line and column."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(text)
+        except Exception:  # the standard parser below finds and names the fault
+            pass
     try:
         return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
@@ -125,7 +136,22 @@ def ndjson_lines(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
 def yaml_documents(path: Path, limits: Limits) -> list[tuple[int, int, Any]]:
     """(document index from 1, its first line, its data) for each non-empty document."""
     text = read_text(path, limits)
-    loader = yaml.SafeLoader(text)
+    if _FastLoader is not None:  # libyaml; a file it refuses is read again to say why
+        try:
+            return _documents(_FastLoader(text))
+        except (yaml.YAMLError, RecursionError):
+            pass
+    try:
+        return _documents(yaml.SafeLoader(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise FileProblem(f"invalid YAML{where}: the file was skipped") from None
+    except RecursionError:
+        raise FileProblem(f"YAML nested too deeply to parse; {SET_ASIDE}") from None
+
+
+def _documents(loader: Any) -> list[tuple[int, int, Any]]:
     out = []
     try:
         index = 0
@@ -135,12 +161,6 @@ def yaml_documents(path: Path, limits: Limits) -> list[tuple[int, int, Any]]:
             data = loader.construct_document(node)
             if data is not None:
                 out.append((index, node.start_mark.line + 1, data))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise FileProblem(f"invalid YAML{where}: the file was skipped") from None
-    except RecursionError:
-        raise FileProblem(f"YAML nested too deeply to parse; {SET_ASIDE}") from None
     finally:
         loader.dispose()
     return out

@@ -1,15 +1,18 @@
-"""Land raw rows in the warehouse through dlt: one pipeline (dataset `raw_<source>`) per source,
-and a check that what landed is exactly what this run read.
+"""Land raw rows in the warehouse: one schema (`raw_<source>`) per source, written by DuckDB in
+one transaction, and a check that what landed is exactly what this run read.
 
 Every table is merged on its natural key, so landing the same pages twice changes nothing;
 every declared table is created even when a source has no data, so the dbt sources always
-resolve. Rejected records land in `raw_<source>._rejected`.
+resolve. Rejected records land in `raw_<source>._rejected`, and the export files read in
+`raw_meta.export_files` (the manifest that lets the next run skip unchanged files).
 
-A run never lands someone else's data: load packages left in dlt's working folder by a run that
-was killed (or failed) between extract and load are discarded at the start, under a lock that
-keeps two runs from landing the same source at once. The run then extracts, normalizes and
-loads its own package and checks that the package loaded, that no job failed, and that each
-table got the rows the reader produced; otherwise the source is reported as failed.
+Rows go in as Arrow batches through DuckDB rather than through dlt's extract, normalize and
+load: those stages cost per record in Python, and with fixed columns and the record kept whole
+in `payload` there is no schema to evolve. Two runs never land the same source at once (a lock
+file under `dlt/` beside the warehouse, released by the system if a process dies), and load
+packages that an earlier version's dlt landing left in that folder when it was killed are
+discarded at the start, so they can never be loaded in place of newer data. A landing that
+fails rolls back: none of its tables, rejections or manifest rows change.
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from typing import Any
 
 import dlt
 
+from ingestion import raw_writer
 from ingestion.export import ReadLog, Rejected
+from ingestion.manifest import Manifest
 from ingestion.registry import source as source_spec
-from ingestion.spec import REJECTED_COLUMNS, REJECTED_KEY, REJECTED_TABLE, RawTable
+from ingestion.spec import RawTable
 
 log = logging.getLogger(__name__)
 
-BATCH = 5_000
+BATCH = 5_000  # rows per item of a dlt resource
 LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another one landing the same source
 Progress = Callable[[str, str, int], None]  # (source, table, rows so far)
 
@@ -50,6 +55,7 @@ class SourceReport:
     error: str | None = None
     seconds: float = 0.0
     discarded: list[str] = field(default_factory=list)  # load ids of leftover packages
+    unchanged: int = 0  # export files not read: the manifest says they were landed as they are
 
     @property
     def ok(self) -> bool:
@@ -78,6 +84,8 @@ class IngestReport:
             parts = [f"{name}: {sum(s.rows.values())} rows"]
             if s.rows:
                 parts.append("(" + ", ".join(f"{t} {n}" for t, n in s.rows.items() if n) + ")")
+            if s.unchanged:
+                parts.append(f"{s.unchanged} unchanged file(s) not read")
             if s.skipped:
                 parts.append("skipped " + ", ".join(f"{n} {w}" for w, n in s.skipped.items()))
             if s.rejected:
@@ -129,21 +137,6 @@ def _table_resource(
         write_disposition="merge",
         columns=_hints(table.all_columns, table.primary_key),
         max_table_nesting=0,
-    )
-
-
-def _rejected_resource(rejected: list[Rejected]) -> Any:
-    def produce() -> Iterator[Any]:
-        yield dlt.mark.materialize_table_schema()
-        if rejected:
-            yield [r.as_row() for r in rejected]
-
-    return dlt.resource(
-        produce,
-        name=REJECTED_TABLE,
-        primary_key=list(REJECTED_KEY),
-        write_disposition="merge",
-        columns=_hints(REJECTED_COLUMNS, REJECTED_KEY),
     )
 
 
@@ -216,39 +209,46 @@ def discard_leftovers(pipeline: dlt.Pipeline, why: str = "left by an interrupted
 # --- land ---------------------------------------------------------------------------------------
 
 
-def _land(
-    pipeline: dlt.Pipeline,
-    tables: tuple[RawTable, ...],
+def _write(
+    warehouse: Path,
+    source: str,
     rows_of: Callable[[str], Iterable[dict[str, Any]]],
     read_log: ReadLog,
-    produced: dict[str, int],
+    manifest: Manifest | None,
     progress: Progress | None,
 ) -> dict[str, int]:
-    """Extract, normalize and load this run's rows; returns the rows landed per table."""
-    resources = [_table_resource(t, rows_of(t.name), produced, progress) for t in tables]
-    extracted = list(pipeline.extract(resources, loader_file_format="parquet").loads_ids)
-    normalized = dict(pipeline.normalize().row_counts)
-    # Rejections are known only once every table was read: they are a second package.
-    extracted += pipeline.extract([_rejected_resource(read_log.rejected)]).loads_ids
-    normalized.update(pipeline.normalize().row_counts)
-    info = pipeline.load()
-    failed = [
-        f"{job.job_file_info.table_name}: {job.failed_message}"
-        for package in info.load_packages
-        for job in package.jobs.get("failed_jobs", [])
-    ]
-    if failed:
-        raise LandingError("dlt could not load " + "; ".join(failed))
-    missing = set(extracted) - set(info.loads_ids)
-    if missing:
-        raise LandingError(f"load package(s) {', '.join(sorted(missing))} were not loaded")
-    expected = {**produced, REJECTED_TABLE: len(read_log.rejected)}
-    for name, count in expected.items():
-        if normalized.get(name, 0) != count:
-            raise LandingError(
-                f"{name}: read {count} rows but dlt prepared {normalized.get(name, 0)} for loading"
-            )
-    return {t.name: normalized.get(t.name, 0) for t in tables}
+    """Read and write every table of `source`, its rejections and its manifest rows in one
+    DuckDB transaction; returns the rows read per table (all landed, or an exception)."""
+    tables = source_spec(source).tables
+    load = raw_writer.load_id()
+
+    def on_batch(table: str, n: int) -> None:
+        if progress:
+            progress(source, table, n)
+
+    con = raw_writer.connect(warehouse)
+    try:
+        con.execute("begin transaction")
+        read = raw_writer.write_tables(
+            con,
+            [(raw_writer.Target.of(t), rows_of(t.name)) for t in tables],
+            load=load,
+            on_batch=on_batch,
+        )
+        # Rejections are known only once every table was read.
+        schema = f"raw_{source}"
+        rejected = [r.as_row() for r in read_log.rejected]
+        raw_writer.write_tables(con, [(raw_writer.Target.rejected(schema), rejected)], load=load)
+        if manifest is not None:
+            manifest.save(con, load_id=load, rejected_files={r.file for r in read_log.rejected})
+        con.execute("commit")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.execute("rollback")
+        raise
+    finally:
+        con.close()
+    return read
 
 
 def land(
@@ -258,34 +258,25 @@ def land(
     read_log: ReadLog,
     *,
     progress: Progress | None = None,
+    manifest: Manifest | None = None,
 ) -> SourceReport:
-    """Land every table of `source` (rows from `rows_of(table)`), then its rejections."""
+    """Land every table of `source` (rows from `rows_of(table)`), then its rejections, and
+    the manifest of the export files read (if given)."""
     report = SourceReport(source)
     started = time.monotonic()
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipeline = pipeline_for(source, warehouse)
-    produced: dict[str, int] = {}
     try:
         with _exclusive(pipeline):
             report.discarded = discard_leftovers(pipeline)
-            # As `pipeline.run` would: take the destination's state and schemas, or start
-            # afresh for a new warehouse (several warehouses may share one working folder).
-            pipeline.sync_destination()
-            try:
-                report.rows = _land(
-                    pipeline, source_spec(source).tables, rows_of, read_log, produced, progress
-                )
-            except Exception:
-                # What this run extracted but did not load must not wait for the next run.
-                with contextlib.suppress(Exception):
-                    discard_leftovers(pipeline, "this landing could not load")
-                raise
+            report.rows = _write(warehouse, source, rows_of, read_log, manifest, progress)
     except Exception as exc:  # one broken source never takes the others down
         log.exception("landing of %s failed", source)
         report.error = f"{type(exc).__name__}: {exc}"
-        report.rows = {name: 0 for name in produced}
+        report.rows = {}
     report.rejected = list(read_log.rejected)
     report.skipped = dict(read_log.skipped)
+    report.unchanged = manifest.unchanged if manifest is not None else 0
     report.seconds = time.monotonic() - started
     return report

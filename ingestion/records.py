@@ -46,7 +46,7 @@ def shown(value: Any) -> str | None:
 def dig(item: Any, path: tuple[str, ...] | str) -> Any:
     """The value at `path` (dotted, or a tuple of keys); None where any step is missing."""
     for part in path.split(".") if isinstance(path, str) else path:
-        item = item.get(part) if isinstance(item, Mapping) else None
+        item = item.get(part) if type(item) is dict or isinstance(item, Mapping) else None
     return item
 
 
@@ -86,11 +86,22 @@ def integer_or_none(value: Any) -> int | None:
     return number if INT64[0] <= number <= INT64[1] else None
 
 
+_PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
 def timestamp_or_none(value: Any) -> dt.datetime | None:
     """The moment an ISO-8601 text names (UTC when it has no zone); None for anything else,
     including words a database might accept ('epoch', 'infinity', 'yesterday')."""
     if not isinstance(value, str):
         return None
+    if len(value) == 20 and _PLAIN_UTC.match(value):  # 2026-01-05T09:00:00Z, as APIs send it
+        try:
+            return dt.datetime(
+                int(value[:4]), int(value[5:7]), int(value[8:10]),
+                int(value[11:13]), int(value[14:16]), int(value[17:19]), tzinfo=dt.UTC,
+            )  # fmt: skip
+        except ValueError:
+            return None
     match = _ISO.match(value.strip())
     if not match:
         return None

@@ -138,11 +138,20 @@ def _unstorable(item: Any) -> tuple[str, Any, str]:
     return "(the record)", None, "cannot be written as JSON"
 
 
-def storable(item: Any) -> Problem | None:
-    """None if dlt can write `item` as JSON, else the field that stops it."""
+# A row may carry its payload already written as JSON under this key: the writer uses it
+# instead of writing the record a second time.
+ENCODED_PAYLOAD = "_payload_json"
+
+
+def encoded_record(item: Any) -> tuple[str | None, Problem | None]:
+    """`item` written as JSON, or the field that stops it being written."""
     try:
-        dlt_json.dumpb(item)
+        return dlt_json.dumps(item), None
     except Exception as exc:  # orjson raises TypeError / JSONEncodeError with a short message
         name, value, why = _unstorable(item)
-        return Problem(name, shown(value), f"field '{name}' {why} ({exc}); {SET_ASIDE}")
-    return None
+        return None, Problem(name, shown(value), f"field '{name}' {why} ({exc}); {SET_ASIDE}")
+
+
+def storable(item: Any) -> Problem | None:
+    """None if `item` can be written as JSON, else the field that stops it."""
+    return encoded_record(item)[1]

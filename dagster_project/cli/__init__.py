@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from dagster_project.cli import pipeline, report, rules, snapshot
+from dagster_project.cli import bench, pipeline, report, rules, snapshot
 from dagster_project.cli.options import EXIT_USAGE, UsageError, common_parser
 from dagster_project.config import ConfigError
 from dagster_project.runlock import LockBusy
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     common = common_parser()
-    for module in (pipeline, rules, snapshot, report):
+    for module in (pipeline, rules, snapshot, report, bench):
         module.register(verbs, common)
     return parser
 

@@ -38,6 +38,12 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     add_export_dir(run)
     add_as_of(run, "evaluation date (default: today in the org's time zone)")
     add_rules_dir(run)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild everything: read every export file and pull everything the APIs have "
+        "again, and rebuild the incremental dbt models from all history",
+    )
     run.set_defaults(func=cmd_run)
 
     ingest = verbs.add_parser(
@@ -54,7 +60,8 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     ingest.add_argument(
         "--full-refresh",
         action="store_true",
-        help="ignore the incremental cursors: pull everything the APIs have again",
+        help="ignore the incremental cursors and the export manifest: pull everything the "
+        "APIs have, and read every export file, again",
     )
     ingest.set_defaults(func=cmd_ingest)
 
@@ -76,6 +83,13 @@ def register(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser)
     sample.add_argument("--teams", type=int, default=4)
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--ndjson", action="store_true", help="per-repo .ndjson for per-PR files")
+    sample.add_argument(
+        "--export-at",
+        type=date_arg,
+        default=None,
+        metavar="DATE",
+        help="the export's moment (default --end): the same org as it stood that day",
+    )
     sample.set_defaults(func=cmd_sample_org)
 
 
@@ -180,6 +194,7 @@ def cmd_sample_org(args: argparse.Namespace) -> int:
             services=args.services,
             teams=args.teams,
             ndjson=args.ndjson,
+            export_at=args.export_at,
         )
     except ValueError as exc:  # the generator's limits (at least 12 services, 4 teams, ...)
         raise UsageError(f"sample-org: {exc}") from None

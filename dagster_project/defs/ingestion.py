@@ -48,7 +48,12 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
     if export_dir is not None:
         context.log.info(f"{source}: reading export directory {export_dir}")
         return ingest_source(
-            source, export_dir, warehouse, known_repos=_known_repos(stature), progress=progress
+            source,
+            export_dir,
+            warehouse,
+            known_repos=_known_repos(stature),
+            progress=progress,
+            full_refresh=stature.full_refresh,
         )
     if getattr(config.sources, source, None) is not None:
         from ingestion import ApiSettings, pull_source  # API mode: imported only when used

@@ -170,11 +170,14 @@
 
 
 {#-
-    The as-of date of the reporting views: var as_of (the run's evaluation date, which the
-    nightly passes), else today in var stature_timezone.
+    The as-of date of the reporting views: the run's evaluation date, which the nightly passes
+    in the environment (STATURE_AS_OF: a var would change every night, and dbt re-parses the
+    whole project whenever a var changes), else var as_of, else today in var stature_timezone.
 -#}
 {% macro report_as_of() -%}
-    {%- if var('as_of', none) -%}
+    {%- if env_var('STATURE_AS_OF', '') -%}
+        cast({{ stature.sql_string(env_var('STATURE_AS_OF')) }} as date)
+    {%- elif var('as_of', none) -%}
         cast({{ stature.sql_string(var('as_of')) }} as date)
     {%- else -%}
         {{ stature.to_local_date('current_timestamp', var('stature_timezone')) }}

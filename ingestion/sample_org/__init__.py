@@ -103,7 +103,7 @@ from ingestion.sample_org.org import (
 )
 from ingestion.sample_org.pagerduty import IncidentSpool, incident_object
 from ingestion.sample_org.simulate import RepoSimulation
-from ingestion.sample_org.timeutil import quarter_start
+from ingestion.sample_org.timeutil import epoch, quarter_start
 
 __all__ = [
     "DEPRECATED_SERVICE",
@@ -158,11 +158,16 @@ def generate_sample_org(
     org: str = "acme",
     ndjson: bool = False,
     scale: float = 1.0,
+    export_at: dt.date | None = None,
 ) -> dict[str, Any]:
     """Wipe `out_dir` and write the sample org's export there; returns a summary.
 
     `scale` multiplies the PR, push and issue rates (not the deploy cadence). With `ndjson`,
     per-PR and per-deployment files become one `.ndjson` file per repo and endpoint.
+    `export_at` (default `end`) is the export's moment: the org's story runs to `end`, and
+    the export shows it as it stood at `export_at` midnight UTC. The same org exported a day
+    later changes only the files that gained or changed a record: how a nightly export
+    grows (the benchmark's one-day increment, the increments-equal-a-full-build test).
     """
     if days < 28:
         raise ValueError("days must be at least 28")
@@ -170,6 +175,9 @@ def generate_sample_org(
         raise ValueError("scale must be positive")
     out_dir = Path(out_dir)
     start = quarter_start(end - dt.timedelta(days=days))
+    cut = export_at or end
+    if not start < cut <= end:
+        raise ValueError(f"export_at must be after {start} and no later than end ({end})")
     model = build_org(seed=seed, org=org, start=start, end=end, services=services, teams=teams)
     _prepare(out_dir)
 
@@ -177,7 +185,7 @@ def generate_sample_org(
     records: Counter = Counter()
     files["catalog"] = write_catalog(out_dir / "catalog", model)
     incident_hours: dict[tuple[str, str], float] = {}
-    end_ts = model.end_ts
+    end_ts = epoch(cut)
     with tempfile.TemporaryFile() as scratch:
         spool = IncidentSpool(scratch)
         for index, (repo, repo_services) in enumerate(model.repos()):
@@ -196,7 +204,9 @@ def generate_sample_org(
             incident_hours.update(history.incident_hours)
         records["pagerduty_incidents"] = len(spool)
         files["pagerduty_incidents"] = spool.write(out_dir / "pagerduty")
-    input_files, input_rows = write_inputs(out_dir / "inputs", model, incident_hours, seed)
+    input_files, input_rows = write_inputs(
+        out_dir / "inputs", model, incident_hours, seed, until=cut
+    )
     files["inputs"] = input_files
     records["input_rows"] = input_rows
     return {
@@ -205,6 +215,7 @@ def generate_sample_org(
         "seed": seed,
         "start": start.isoformat(),
         "end": end.isoformat(),
+        "export_at": cut.isoformat(),
         "days": (end - start).days,
         "services": len(model.services),
         "teams": len(model.teams),
@@ -244,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--org", default="acme")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies PR and issue volume")
     parser.add_argument(
+        "--export-at",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the export's moment (default --end): the same org as it stood that day",
+    )
+    parser.add_argument(
         "--ndjson",
         action="store_true",
         help="one .ndjson per repo for PR commits/reviews and deployment statuses",
@@ -260,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             org=args.org,
             ndjson=args.ndjson,
             scale=args.scale,
+            export_at=args.export_at,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

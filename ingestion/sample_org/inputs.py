@@ -17,19 +17,19 @@ from ingestion.sample_org.timeutil import add_months, epoch, quarter_start
 COLUMNS = ("period", "entity_type", "entity_id", "measure_id", "value", "unit", "source")
 
 
-def _months(org: Org) -> list[dt.date]:
+def _months(org: Org, end: dt.date) -> list[dt.date]:
     """First days of the months that are complete by `end`."""
     months, month = [], dt.date(org.start.year, org.start.month, 1)
-    while add_months(month, 1) <= org.end:
+    while add_months(month, 1) <= end:
         months.append(month)
         month = add_months(month, 1)
     return months
 
 
-def _quarters(org: Org) -> list[dt.date]:
+def _quarters(org: Org, end: dt.date) -> list[dt.date]:
     """First days of the (fiscal = calendar) quarters that are complete by `end`."""
     quarters, quarter = [], quarter_start(org.start)
-    while add_months(quarter, 3) <= org.end:
+    while add_months(quarter, 3) <= end:
         quarters.append(quarter)
         quarter = add_months(quarter, 3)
     return quarters
@@ -44,12 +44,17 @@ def _owned(org: Org, team: Team, at: int) -> list[Service]:
 
 
 def write_inputs(
-    out: Path, org: Org, incident_hours: dict[tuple[str, str], float], seed: int
+    out: Path,
+    org: Org,
+    incident_hours: dict[tuple[str, str], float],
+    seed: int,
+    until: dt.date | None = None,
 ) -> tuple[int, int]:
-    """Write the CSV files; returns (files, rows)."""
+    """Write the CSV files for the periods complete by `until` (default: the org's end);
+    returns (files, rows)."""
     rng = random.Random(f"{seed}:inputs:{org.name}")
     out.mkdir(parents=True, exist_ok=True)
-    months, quarters = _months(org), _quarters(org)
+    months, quarters = _months(org, until or org.end), _quarters(org, until or org.end)
     files: dict[str, list[tuple]] = {
         "slo_compliance.csv": [],
         "finance.csv": [],
