@@ -55,9 +55,19 @@ REPORTING_GROUP = "dbt_reporting"  # the Dagster group (and step) of the models 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
+def _project_changed_since(stamp: float) -> bool:
+    """Whether a file dbt parses (models, macros, seeds, tests, snapshots, the project file)
+    is newer than `stamp`."""
+    roots = [DBT_DIR / name for name in ("models", "macros", "seeds", "tests", "snapshots")]
+    files = [DBT_DIR / "dbt_project.yml", *(f for r in roots if r.is_dir() for f in r.rglob("*"))]
+    return any(f.is_file() and f.stat().st_mtime > stamp for f in files)
+
+
 def ensure_manifest() -> Path:
-    """dagster-dbt reads the manifest at import: parse the project if it is missing."""
-    if not MANIFEST.exists():
+    """dagster-dbt reads the manifest at import: parse the project if the manifest is missing
+    or older than the project (after a `git pull`, a stale manifest would name models that
+    no longer exist, or miss new ones, and fail the nightly's dbt step)."""
+    if not MANIFEST.exists() or _project_changed_since(MANIFEST.stat().st_mtime):
         subprocess.run(
             [str(DBT_EXECUTABLE), "parse", "--quiet", "--profiles-dir", ".", "--project-dir", "."],
             cwd=DBT_DIR,
@@ -232,7 +242,14 @@ def _build(
     # steps or runs must not carry one warehouse into the next).
     with _environment(**env):
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        yield from invocation.stream()
+        try:
+            yield from invocation.stream()
+        finally:
+            # A step that fails mid-stream (a manifest older than the project, an error
+            # here) must not leave dbt writing the warehouse behind it.
+            if invocation.process.poll() is None:
+                invocation.process.kill()
+                invocation.process.wait()
     _keep_parse_state(invocation)
     yield from _report_build(context, invocation, warehouse, translator)
     _prune_run_targets()
