@@ -43,11 +43,17 @@ class OrgConfig(_Strict):
         return value
 
 
+# Keys that once existed, and where their setting lives now.
+MOVED_KEYS = {
+    "sources.github.incident_label": "it had no effect; the label that makes a GitHub issue "
+    "an incident is dora.incident_label",
+}
+
+
 class GithubSource(_Strict):
     base_url: str = "https://api.github.com"
     token_env: str = "GITHUB_TOKEN"
     repos: list[str] = []
-    incident_label: str = "incident"
     per_page: int = Field(default=100, ge=1, le=100)
 
 
@@ -349,7 +355,9 @@ def load_config(path: str | Path | None = None) -> StatureConfig:
             line = _line_of(text, loc)
             where = f"{path}:{line}" if line else str(path)
             key = ".".join(str(p) for p in loc)
-            hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else ""
+            hint = ""
+            if err["type"] == "extra_forbidden":
+                hint = MOVED_KEYS.get(key, "remove it or check its spelling")
             problems.append(f"{where}: key '{key}': {err['msg']}" + (f" ({hint})" if hint else ""))
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems)) from exc
     if config.maturity.ladder not in config.maturity.ladders:

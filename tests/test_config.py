@@ -30,6 +30,15 @@ def test_unknown_key_names_file_line_and_key(tmp_path):
     assert "check its spelling" in message
 
 
+def test_a_key_that_moved_says_where_its_setting_lives_now(tmp_path):
+    path = tmp_path / "stature.yml"
+    path.write_text("sources:\n  github:\n    repos: [acme/a]\n    incident_label: bug\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}:4: key 'sources.github.incident_label'" in str(err.value)
+    assert "is dora.incident_label" in str(err.value)
+
+
 def test_bad_values_are_refused_with_reason(tmp_path):
     path = tmp_path / "stature.yml"
     path.write_text(

@@ -1,6 +1,7 @@
 {#-
-    Engine-specific SQL behind one name each, so models stay portable.
-    `default__` is the DuckDB form; `spark__` is the form checked against Spark SQL.
+    Engine-specific SQL behind one name each, dispatched by adapter, so models stay portable:
+    `default__` is the DuckDB form. Another engine adds its own `<adapter>__` variants here,
+    each run by that engine's tests (forms never run are not kept).
 -#}
 
 {#- A SQL string literal of a Python/Jinja value (quotes doubled). -#}
@@ -16,9 +17,6 @@
 {% macro default__json_text(column, path) -%}
     json_extract_string({{ column }}, '{{ path }}')
 {%- endmacro %}
-{% macro spark__json_text(column, path) -%}
-    get_json_object({{ column }}, '{{ path }}')
-{%- endmacro %}
 
 
 {#- A cast that never fails on a value: NULL where the value does not convert. Staging casts
@@ -28,9 +26,6 @@
     {{ return(adapter.dispatch('try_cast', 'stature')(expression, type)) }}
 {%- endmacro %}
 {% macro default__try_cast(expression, type) -%}
-    try_cast({{ expression }} as {{ type }})
-{%- endmacro %}
-{% macro spark__try_cast(expression, type) -%}
     try_cast({{ expression }} as {{ type }})
 {%- endmacro %}
 
@@ -71,13 +66,6 @@
         {{ stature.empty_text_list() }}
     {%- endif -%}
 {%- endmacro %}
-{% macro spark__invalid_fields(fields) -%}
-    {%- if fields -%}
-        filter(array({{ stature._invalid_field_items(fields) }}), field -> field is not null)
-    {%- else -%}
-        {{ stature.empty_text_list() }}
-    {%- endif -%}
-{%- endmacro %}
 
 
 {#- An ISO-8601 timestamp at a JSONPath as a UTC timestamp with time zone (NULL when it is
@@ -94,9 +82,6 @@
 {% macro default__json_text_list(column, path) -%}
     coalesce(json_extract_string({{ column }}, '{{ path }}'), {{ stature.empty_text_list() }})
 {%- endmacro %}
-{% macro spark__json_text_list(column, path) -%}
-    coalesce(from_json(get_json_object({{ column }}, '{{ path }}'), 'array<string>'), array())
-{%- endmacro %}
 
 
 {#- A JSON sub-document at a JSONPath, kept as JSON. -#}
@@ -106,23 +91,18 @@
 {% macro default__json_value(column, path) -%}
     json_extract({{ column }}, '{{ path }}')
 {%- endmacro %}
-{% macro spark__json_value(column, path) -%}
-    get_json_object({{ column }}, '{{ path }}')
-{%- endmacro %}
 
 
 {% macro type_timestamptz() -%}
     {{ return(adapter.dispatch('type_timestamptz', 'stature')()) }}
 {%- endmacro %}
 {% macro default__type_timestamptz() -%}timestamptz{%- endmacro %}
-{% macro spark__type_timestamptz() -%}timestamp{%- endmacro %}
 
 
 {% macro type_text_list() -%}
     {{ return(adapter.dispatch('type_text_list', 'stature')()) }}
 {%- endmacro %}
 {% macro default__type_text_list() -%}varchar[]{%- endmacro %}
-{% macro spark__type_text_list() -%}array<string>{%- endmacro %}
 
 
 {#- True when `expression` matches the regular expression `pattern` (RE2 / Java syntax). -#}
@@ -131,9 +111,6 @@
 {%- endmacro %}
 {% macro default__regex_matches(expression, pattern) -%}
     coalesce(regexp_matches({{ expression }}, {{ stature.sql_string(pattern) }}), false)
-{%- endmacro %}
-{% macro spark__regex_matches(expression, pattern) -%}
-    coalesce({{ expression }} rlike {{ stature.sql_string(pattern) }}, false)
 {%- endmacro %}
 
 
@@ -144,9 +121,6 @@
 {% macro default__regex_extract_all(expression, pattern) -%}
     regexp_extract_all({{ expression }}, {{ stature.sql_string(pattern) }})
 {%- endmacro %}
-{% macro spark__regex_extract_all(expression, pattern) -%}
-    regexp_extract_all({{ expression }}, {{ stature.sql_string('(' ~ pattern ~ ')') }}, 1)
-{%- endmacro %}
 
 
 {#- Split text on a separator into a list of text. -#}
@@ -155,9 +129,6 @@
 {%- endmacro %}
 {% macro default__split_text(expression, separator) -%}
     string_split({{ expression }}, {{ stature.sql_string(separator) }})
-{%- endmacro %}
-{% macro spark__split_text(expression, separator) -%}
-    split({{ expression }}, {{ stature.sql_string(separator) }})
 {%- endmacro %}
 
 
@@ -168,9 +139,6 @@
 {% macro default__list_has(list_expression, value) -%}
     coalesce(list_contains({{ list_expression }}, {{ value }}), false)
 {%- endmacro %}
-{% macro spark__list_has(list_expression, value) -%}
-    coalesce(array_contains({{ list_expression }}, {{ value }}), false)
-{%- endmacro %}
 
 
 {#- Join a list of text with a separator ('' for an empty list). -#}
@@ -179,9 +147,6 @@
 {%- endmacro %}
 {% macro default__list_join(list_expression, separator) -%}
     array_to_string({{ list_expression }}, {{ stature.sql_string(separator) }})
-{%- endmacro %}
-{% macro spark__list_join(list_expression, separator) -%}
-    array_join({{ list_expression }}, {{ stature.sql_string(separator) }})
 {%- endmacro %}
 
 
@@ -192,9 +157,6 @@
 {% macro default__list_size(list_expression) -%}
     len({{ list_expression }})
 {%- endmacro %}
-{% macro spark__list_size(list_expression) -%}
-    size({{ list_expression }})
-{%- endmacro %}
 
 
 {#- The element at a 1-based index of a list (NULL past the end). -#}
@@ -203,9 +165,6 @@
 {%- endmacro %}
 {% macro default__list_at(list_expression, index) -%}
     {{ list_expression }}[{{ index }}]
-{%- endmacro %}
-{% macro spark__list_at(list_expression, index) -%}
-    try_element_at({{ list_expression }}, {{ index }})
 {%- endmacro %}
 
 
@@ -216,9 +175,6 @@
 {% macro default__unnest_list(list_expression, alias, column) -%}
     cross join unnest({{ list_expression }}) as {{ alias }} ({{ column }})
 {%- endmacro %}
-{% macro spark__unnest_list(list_expression, alias, column) -%}
-    lateral view explode({{ list_expression }}) {{ alias }} as {{ column }}
-{%- endmacro %}
 
 
 {#- Seconds since the Unix epoch of a timestamp, as double. -#}
@@ -227,9 +183,6 @@
 {%- endmacro %}
 {% macro default__epoch_seconds(expression) -%}
     cast(epoch({{ expression }}) as double)
-{%- endmacro %}
-{% macro spark__epoch_seconds(expression) -%}
-    cast(unix_micros({{ expression }}) as double) / 1000000.0
 {%- endmacro %}
 
 
@@ -246,9 +199,6 @@
 {% macro default__add_hours(expression, hours) -%}
     ({{ expression }} + to_seconds(cast(({{ hours }}) * 3600 as bigint)))
 {%- endmacro %}
-{% macro spark__add_hours(expression, hours) -%}
-    ({{ expression }} + make_dt_interval(0, 0, 0, ({{ hours }}) * 3600))
-{%- endmacro %}
 
 
 {#- The wall-clock time in `timezone` (IANA name) of a UTC timestamp, without time zone. -#}
@@ -257,9 +207,6 @@
 {%- endmacro %}
 {% macro default__to_local_timestamp(expression, timezone) -%}
     timezone({{ stature.sql_string(timezone) }}, {{ expression }})
-{%- endmacro %}
-{% macro spark__to_local_timestamp(expression, timezone) -%}
-    from_utc_timestamp({{ expression }}, {{ stature.sql_string(timezone) }})
 {%- endmacro %}
 
 
@@ -276,9 +223,6 @@
 {% macro default__percentile(expression, fraction) -%}
     cast(quantile_cont(cast({{ expression }} as double), {{ fraction }}) as double)
 {%- endmacro %}
-{% macro spark__percentile(expression, fraction) -%}
-    cast(percentile(cast({{ expression }} as double), {{ fraction }}) as double)
-{%- endmacro %}
 
 
 {#- Day of the year (1..366) of a date. -#}
@@ -286,9 +230,6 @@
     {{ return(adapter.dispatch('day_of_year', 'stature')(expression)) }}
 {%- endmacro %}
 {% macro default__day_of_year(expression) -%}
-    dayofyear({{ expression }})
-{%- endmacro %}
-{% macro spark__day_of_year(expression) -%}
     dayofyear({{ expression }})
 {%- endmacro %}
 
@@ -300,9 +241,6 @@
 {% macro default__json_annotation(column, key) -%}
     nullif(trim(json_extract_string({{ column }}, '$.metadata.annotations."{{ key }}"')), '')
 {%- endmacro %}
-{% macro spark__json_annotation(column, key) -%}
-    nullif(trim(get_json_object({{ column }}, "$.metadata.annotations['{{ key }}']")), '')
-{%- endmacro %}
 
 
 {#- A timestamp from epoch milliseconds. -#}
@@ -311,9 +249,6 @@
 {%- endmacro %}
 {% macro default__from_epoch_ms(expression) -%}
     make_timestamptz(try_cast(try_cast({{ expression }} as double) * 1000 as bigint))
-{%- endmacro %}
-{% macro spark__from_epoch_ms(expression) -%}
-    timestamp_millis(try_cast({{ expression }} as bigint))
 {%- endmacro %}
 
 
@@ -324,18 +259,12 @@
 {% macro default__first_value_ignore_nulls(expression) -%}
     first_value({{ expression }} ignore nulls)
 {%- endmacro %}
-{% macro spark__first_value_ignore_nulls(expression) -%}
-    first_value({{ expression }}, true)
-{%- endmacro %}
 
 {% macro last_value_ignore_nulls(expression) -%}
     {{ return(adapter.dispatch('last_value_ignore_nulls', 'stature')(expression)) }}
 {%- endmacro %}
 {% macro default__last_value_ignore_nulls(expression) -%}
     last_value({{ expression }} ignore nulls)
-{%- endmacro %}
-{% macro spark__last_value_ignore_nulls(expression) -%}
-    last_value({{ expression }}, true)
 {%- endmacro %}
 
 
@@ -351,9 +280,6 @@
 {%- endmacro %}
 {% macro default__regex_matches_expression(expression, pattern_expression) -%}
     coalesce(regexp_matches({{ expression }}, {{ pattern_expression }}), false)
-{%- endmacro %}
-{% macro spark__regex_matches_expression(expression, pattern_expression) -%}
-    coalesce({{ expression }} rlike {{ pattern_expression }}, false)
 {%- endmacro %}
 
 
@@ -379,9 +305,6 @@
 {% macro default__empty_text_list() -%}
     cast([] as varchar[])
 {%- endmacro %}
-{% macro spark__empty_text_list() -%}
-    cast(array() as array<string>)
-{%- endmacro %}
 
 
 {#- Parse a JSON column once into a struct of text fields: `spec` maps each JSON key to
@@ -404,19 +327,4 @@
 {%- endmacro %}
 {% macro default__json_struct(column, spec) -%}
     json_transform({{ column }}, '{{ stature._json_struct_duckdb_shape(spec) }}')
-{%- endmacro %}
-
-{% macro _json_struct_spark_shape(spec) -%}
-    {%- set parts = [] -%}
-    {%- for key, value in spec.items() -%}
-        {%- if value is mapping -%}
-            {%- do parts.append('`' ~ key ~ '`: ' ~ stature._json_struct_spark_shape(value)) -%}
-        {%- else -%}
-            {%- do parts.append('`' ~ key ~ '`: string') -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ 'struct<' ~ parts | join(', ') ~ '>' }}
-{%- endmacro %}
-{% macro spark__json_struct(column, spec) -%}
-    from_json({{ column }}, '{{ stature._json_struct_spark_shape(spec) }}')
 {%- endmacro %}
