@@ -9,6 +9,8 @@ import dagster as dg
 
 from dagster_project.defs.continuation import (
     CONTINUES_TAG,
+    DEPTH_TAG,
+    MAX_DEPTH,
     build_continuation_sensor,
     never_rerun_keys,
     unfinished_assets,
@@ -72,7 +74,7 @@ def test_the_continuation_runs_what_was_skipped_and_nothing_else():
     )
     assert second.success
     assert {e.asset_key for e in second.get_asset_materialization_events()} == set(remaining)
-    # a continuation is never continued
+    # nothing left: the continuation is not continued
     again = dg.build_run_status_sensor_context(
         sensor_name=sensor.name,
         dagster_instance=instance,
@@ -83,6 +85,70 @@ def test_the_continuation_runs_what_was_skipped_and_nothing_else():
         repository_def=defs.get_repository_def(),
     )
     assert isinstance(sensor(again), dg.SkipReason)
+
+
+def _sensor_request(sensor, defs, instance, run_id):
+    run = instance.get_run_by_id(run_id)
+    success = next(
+        e
+        for e in instance.all_logs(run_id)
+        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS
+    )
+    context = dg.build_run_status_sensor_context(
+        sensor_name=sensor.name,
+        dagster_instance=instance,
+        dagster_run=run,
+        dagster_event=success.dagster_event,
+        repository_def=defs.get_repository_def(),
+    )
+    return sensor(context)
+
+
+def test_a_second_partial_step_is_continued_once_more_and_then_publish_runs():
+    """Two partial steps, as in the nightly: the marts (B fails), then the reporting models
+    (D, reading B, fails in the continuation). The first continuation runs the reporting step
+    but skips publish again; the second runs publish; there is no third."""
+    C, D = dg.AssetKey("c"), dg.AssetKey("d")
+
+    @dg.multi_asset(specs=[dg.AssetSpec(A, skippable=True), dg.AssetSpec(B, skippable=True)])
+    def models():
+        yield dg.MaterializeResult(asset_key=A)
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(C, deps=[A], skippable=True),
+            dg.AssetSpec(D, deps=[B], skippable=True),
+        ]
+    )
+    def reporting():
+        yield dg.MaterializeResult(asset_key=C)
+
+    @dg.asset(deps=[C, D])
+    def publish():
+        return None
+
+    job_def = dg.define_asset_job("nightly", selection=dg.AssetSelection.all())
+    defs = dg.Definitions(assets=[models, reporting, publish], jobs=[job_def])
+    job = defs.resolve_job_def("nightly")
+    sensor = build_continuation_sensor(job_def, [A, B])
+    instance = dg.DagsterInstance.ephemeral()
+
+    runs = [job.execute_in_process(instance=instance, raise_on_error=False)]
+    while isinstance(
+        request := _sensor_request(sensor, defs, instance, runs[-1].run_id), dg.RunRequest
+    ):
+        runs.append(
+            job.execute_in_process(
+                instance=instance,
+                asset_selection=list(request.asset_selection),
+                tags=request.tags,
+                raise_on_error=False,
+            )
+        )
+    done = [{e.asset_key for e in r.get_asset_materialization_events()} for r in runs]
+    assert done == [{A}, {C}, {dg.AssetKey("publish")}]
+    assert [r.dagster_run.tags.get(DEPTH_TAG) for r in runs] == [None, "1", "2"]
+    assert len(runs) == MAX_DEPTH + 1
 
 
 def test_a_run_that_did_everything_is_not_continued():

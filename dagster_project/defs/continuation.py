@@ -4,13 +4,17 @@ Dagster skips every asset downstream of an output that was not produced, and the
 maturity snapshots, reporting views and publish all read the marts: one failed model would
 take all of them down. So when a nightly run ends with assets left unmaterialized (skipped,
 not failed), a second run of the same job and partition materializes exactly those, without
-the ingestion and dbt assets: with their upstream outside the run, nothing holds them back.
-Rules whose tables failed report `not_reported` with the reason (ops.dbt_results), the others
-are graded, and publish refreshes everything that was built.
+the ingestion assets and the first dbt step: with their upstream outside the run, nothing
+holds them back. Rules whose tables failed report `not_reported` with the reason
+(ops.dbt_results), the others are graded, and publish refreshes everything that was built.
 
-The CLI runs the continuation itself, straight after the first run; for scheduled runs a
-run-status sensor requests it. A continuation is tagged `stature/continues` and never
-continued again.
+The reporting step is dbt too: when one of its models fails in the continuation (it reads a
+mart that failed), publish is skipped again, so a continuation may itself be continued, up
+to MAX_DEPTH runs in all (one per dbt step; each run's selection is smaller than the last).
+
+The CLI runs the continuations itself, straight after the first run; for scheduled runs a
+run-status sensor requests them. A continuation is tagged `stature/continues` (the run it
+continues) and `stature/continuation` (1 for the first).
 """
 
 from collections.abc import Iterable
@@ -21,6 +25,8 @@ from dagster_project.defs.dbt import REPORTING_GROUP
 from dagster_project.defs.resources import AS_OF_TAG
 
 CONTINUES_TAG = "stature/continues"
+DEPTH_TAG = "stature/continuation"
+MAX_DEPTH = 2  # one continuation per dbt step whose partial build can skip what follows
 SENSOR_NAME = "nightly_continuation"
 
 
@@ -66,8 +72,13 @@ def unfinished_assets(
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
+def depth_of(run: dg.DagsterRun) -> int:
+    """0 for a first run, n for the n-th continuation."""
+    return int(run.tags.get(DEPTH_TAG, "0"))
+
+
 def continuation_tags(run: dg.DagsterRun) -> dict[str, str]:
-    tags = {CONTINUES_TAG: run.run_id}
+    tags = {CONTINUES_TAG: run.run_id, DEPTH_TAG: str(depth_of(run) + 1)}
     if AS_OF_TAG in run.tags:
         tags[AS_OF_TAG] = run.tags[AS_OF_TAG]
     return tags
@@ -89,8 +100,8 @@ def build_continuation_sensor(nightly, never_rerun: Iterable[dg.AssetKey]) -> dg
     )
     def nightly_continuation(context: dg.RunStatusSensorContext):
         run = context.dagster_run
-        if CONTINUES_TAG in run.tags:
-            return dg.SkipReason("a continuation is not continued")
+        if depth_of(run) >= MAX_DEPTH:
+            return dg.SkipReason(f"already the run's continuation number {MAX_DEPTH}")
         remaining = unfinished_assets(context.instance, run.run_id, never)
         if not remaining:
             return dg.SkipReason("the run materialized everything it planned")

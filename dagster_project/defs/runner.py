@@ -29,7 +29,9 @@ import dagster as dg
 
 from dagster_project import build_status
 from dagster_project.defs.continuation import (
+    MAX_DEPTH,
     continuation_tags,
+    depth_of,
     never_rerun_keys,
     unfinished_assets,
 )
@@ -238,19 +240,23 @@ class _Runner:
         return outcome
 
     def _continue(self, job, result, outcome: RunOutcome, run_config, tags) -> RunOutcome:
-        first = result.dagster_run
+        """Continue the run while it skipped something (see defs/continuation.py)."""
+        run = result.dagster_run
         never = never_rerun_keys(self.defs.resolve_asset_graph())
-        remaining = unfinished_assets(self.instance, first.run_id, never)
-        if remaining:
+        while depth_of(run) < MAX_DEPTH:
+            remaining = unfinished_assets(self.instance, run.run_id, never)
+            if not remaining:
+                break
             more = job.execute_in_process(
                 instance=self.instance,
                 raise_on_error=False,
                 asset_selection=remaining,
                 run_config=run_config,
-                tags={**tags, **continuation_tags(first)},
-                partition_key=first.tags.get("dagster/partition"),
+                tags={**tags, **continuation_tags(run)},
+                partition_key=run.tags.get("dagster/partition"),
             )
             outcome.merge(outcome_of(more, self.warehouse))
+            run = more.dagster_run
         return outcome
 
 
