@@ -30,7 +30,7 @@ MARKER = "STATURE_PARENT_PID"
 STAGES = {
     "ingestion": re.compile(r" - ingest_\w+ - \w+: reading export directory"),
     "dbt": re.compile(r" START sql (view|table) model "),
-    "rules": re.compile(r" - scorecards__\w+ - evaluating rule "),
+    "rules": re.compile(r" - rules - evaluating \d+ rules? as of "),
     "publish": re.compile(r" - published__stature - publishing to "),
 }
 
