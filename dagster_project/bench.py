@@ -143,15 +143,16 @@ class SizeFigures:
 
 
 def stage_of(step: str) -> str:
+    """The benchmark's stage of a nightly step (step keys as the Definitions name them)."""
     if step.startswith("ingest_"):
         return "ingest"
     if step.startswith("dbt_"):
         return "dbt"
-    if step == "scorecards__maturity_snapshots":
-        return "snapshots"
-    if step.startswith("scorecards__"):
+    if step == "rules":  # every rule file, one step
         return "rules"
-    if step == "published__stature":  # the read-only copy; the report and map read it
+    if step.startswith("scorecards__"):  # maturity snapshots, balanced-scorecard targets
+        return "snapshots"
+    if step.startswith("published__stature"):  # the read-only copy (and its freshness check)
         return "publish"
     return "report"
 

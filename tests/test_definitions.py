@@ -77,3 +77,22 @@ def test_the_nightly_schedule_runs_at_two_in_the_org_timezone():
     assert schedule.job_name == NIGHTLY
     job = defs.resolve_job_def(NIGHTLY)
     assert job.partitions_def is not None
+
+
+def test_the_benchmark_puts_every_nightly_step_in_its_stage():
+    # Step keys change when assets are regrouped; the benchmark's stages must follow.
+    from dagster_project.bench import stage_of
+    from dagster_project.definitions import defs
+
+    steps = {node.name for node in defs.resolve_job_def("nightly").graph.node_defs}
+    stages = {step: stage_of(step) for step in steps}
+    assert stages["rules"] == "rules"
+    assert stages["scorecards__maturity_snapshots"] == "snapshots"
+    assert stages["published__stature"] == "publish"
+    assert {s for s, stage in stages.items() if stage == "report"} == {
+        "published__report",
+        "published__strategy_map",
+    }
+    assert {s for s, stage in stages.items() if stage == "ingest"} == {
+        s for s in steps if s.startswith("ingest_")
+    } and len([s for s in steps if s.startswith("ingest_")]) == 7
