@@ -28,7 +28,11 @@ def rows_landed_last(ws, schema: str) -> int:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(ws.root / "dagster_home")) as instance:
-        keys = [k for k in instance.all_asset_keys() if k.path[0] == schema]
+        keys = [  # the raw tables, not the `_rejected` table (its own asset and metadata)
+            k
+            for k in instance.all_asset_keys()
+            if k.path[0] == schema and not k.path[-1].startswith("_")
+        ]
         events = instance.get_latest_materialization_events(keys)
         return sum(
             int(e.asset_materialization.metadata["rows_loaded"].value)
