@@ -48,3 +48,16 @@
         else 'worse'
     end
 {%- endmacro %}
+
+
+{#- The maturity ladder as rows (level, level_name), from the var the config sets. -#}
+{% macro maturity_ladder_rows() -%}
+    {%- for name in var('maturity_ladder') %}
+    select
+        {{ loop.index }} as level,
+        {{ sql_string(name) }} as level_name
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

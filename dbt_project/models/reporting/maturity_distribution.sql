@@ -40,14 +40,7 @@ counts as (
 ),
 
 ladder as (
-    {%- for name in var('maturity_ladder') %}
-    select
-        {{ loop.index }} as level,
-        {{ stature.sql_string(name) }} as level_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ stature.maturity_ladder_rows() }}
     -- unrated entities (level NULL) get a row of their own, so the shares add up to 1
     union all
     select

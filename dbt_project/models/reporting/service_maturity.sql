@@ -11,14 +11,7 @@ latest as (
 ),
 
 ladder as (
-    {%- for name in var('maturity_ladder') %}
-    select
-        {{ loop.index }} as level,
-        {{ stature.sql_string(name) }} as level_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ stature.maturity_ladder_rows() }}
 )
 
 select
