@@ -193,6 +193,10 @@ class OperationsConfig(_Strict):
     # Retries of an ingestion step whose source failed (API mode), and the first wait.
     ingest_retries: int = Field(default=2, ge=0, le=10)
     ingest_retry_delay_seconds: float = Field(default=30, ge=0)
+    # Within one attempt, each API request is tried this many times on a 5xx, a timeout or
+    # a broken page, waiting api_backoff_seconds and twice as long each time (capped at 60 s).
+    api_request_attempts: int = Field(default=6, ge=1, le=20)
+    api_backoff_seconds: float = Field(default=1.0, ge=0)
 
 
 class StatureConfig(_Strict):

@@ -9,6 +9,7 @@ What the orchestration layer calls (imported on first use, so `import ingestion`
   limits=None)`
 - `land_empty(source, warehouse, *, progress=None)`
 - `pull_source(source, config, warehouse, *, progress=None, save_export=None, settings=None)`
+  (`settings`: an `ApiSettings`, whose `RetryPolicy` sets per-request retries and backoff)
 - `SOURCES`, `RAW_TABLES`, `tables_of(source)`, `source(name)` (the registry)
 
 Each returns a `SourceReport` (`IngestReport` for `ingest_export`): rows landed per table,
@@ -28,6 +29,7 @@ _PUBLIC = {
     "land_empty": "ingestion.ingest",
     "pull_source": "ingestion.pulling",
     "ApiSettings": "ingestion.pulling",
+    "RetryPolicy": "ingestion.http",
     "SourceReport": "ingestion.landing",
     "IngestReport": "ingestion.landing",
     "Limits": "ingestion.files",

@@ -56,7 +56,12 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             full_refresh=stature.full_refresh,
         )
     if getattr(config.sources, source, None) is not None:
-        from ingestion import ApiSettings, pull_source  # API mode: imported only when used
+        from ingestion import ApiSettings, RetryPolicy, pull_source  # API mode only
+
+        ops = config.operations
+        policy = RetryPolicy(
+            attempts=ops.api_request_attempts, backoff_seconds=ops.api_backoff_seconds
+        )
 
         save = Path(stature.save_export_dir).resolve() if stature.save_export_dir else None
         return pull_source(
@@ -65,7 +70,7 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             warehouse,
             progress=progress,
             save_export=save,
-            settings=ApiSettings(full_refresh=stature.full_refresh),
+            settings=ApiSettings(policy=policy, full_refresh=stature.full_refresh),
         )
     context.log.info(f"{source}: no export directory and not configured: empty tables only")
     return land_empty(source, warehouse, progress=progress)
