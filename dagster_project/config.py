@@ -132,7 +132,13 @@ class DoraConfig(_Strict):
     @field_validator("benchmark_edition", mode="before")
     @classmethod
     def _edition_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+        value = str(value) if isinstance(value, int) else value
+        if isinstance(value, str) and value.isdigit() and int(value) >= 2025:
+            raise ValueError(
+                f"DORA's {value} report publishes no performance clusters (it describes team "
+                "archetypes instead), so tiers stop at the 2024 edition: use 2021, 2023 or 2024"
+            )
+        return value
 
 
 class RulesConfig(_Strict):

@@ -54,6 +54,18 @@ def test_bad_values_are_refused_with_reason(tmp_path):
     assert "dora.benchmark_edition" in message
 
 
+def test_an_edition_after_2024_says_that_tiers_stop_there(tmp_path):
+    path = tmp_path / "stature.yml"
+    path.write_text("dora:\n  benchmark_edition: 2025\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert (
+        "dora.benchmark_edition': Value error, DORA's 2025 report publishes no performance "
+        "clusters (it describes team archetypes instead), so tiers stop at the 2024 edition: "
+        "use 2021, 2023 or 2024"
+    ) in str(err.value)
+
+
 def test_warehouse_env_wins_and_missing_explicit_file_fails(tmp_path, monkeypatch):
     path = tmp_path / "stature.yml"
     path.write_text("warehouse: other.duckdb\n")

@@ -25,6 +25,10 @@ benchmarks as (
     where cast(edition as varchar) = {{ stature.sql_string(var('benchmark_edition')) }}
 ),
 
+placed_benchmarks as (
+    {{ dora_benchmark_placement('benchmarks') }}
+),
+
 bounds as (
     select
         min(event_day) as first_day,
@@ -330,12 +334,13 @@ graded as (
         metric_values.entity_type,
         metric_values.entity_id,
         metric_values.metric,
-        min(benchmarks.tier_rank) as tier_rank
+        min(benchmarks.placement_rank) as placement_rank
     from metric_values
-    inner join benchmarks
+    inner join placed_benchmarks as benchmarks
         on metric_values.metric = benchmarks.metric
     where
         metric_values.metric_value is not null
+        and benchmarks.placement_rank is not null
         and (
             benchmarks.threshold is null
             or (benchmarks.comparison = '>' and metric_values.metric_value > benchmarks.threshold)
@@ -366,8 +371,8 @@ tiers as (
             as recovery_time_tier,
         max(case when graded.metric = 'rework_rate' then benchmarks.tier end) as rework_rate_tier
     from graded
-    inner join benchmarks
-        on graded.metric = benchmarks.metric and graded.tier_rank = benchmarks.tier_rank
+    inner join placed_benchmarks as benchmarks
+        on graded.metric = benchmarks.metric and graded.placement_rank = benchmarks.placement_rank
     group by graded.period_grain, graded.period_start, graded.entity_type, graded.entity_id
 )
 

@@ -1,11 +1,12 @@
 {#-
     The value range of each DORA performance tier of the benchmark edition in force
-    (marts.dim_dora_benchmarks), for charts that draw tiers as bands. The best tier whose
-    threshold a value meets wins, so a tier's band starts where every better tier's ends:
-    for a higher-is-better metric a tier spans [its threshold, the lowest threshold of the
-    better tiers), for a lower-is-better one (the highest threshold of the better tiers, its
-    threshold]. A NULL bound is open (0 below, no limit above); a tier no value can reach
-    (an edition whose thresholds cross) has no row. Rework rate has no published tiers.
+    (marts.dim_dora_benchmarks), for charts that draw tiers as bands. Bands are tested in
+    placement order (best value first), so a tier's band starts where the bands placed before
+    it end: for a higher-is-better metric a tier spans [its threshold, the lowest threshold
+    placed before it), for a lower-is-better one (the highest threshold placed before it, its
+    threshold]. A NULL bound is open (0 below, no limit above); a cluster that printed the
+    same band as a better one is not placed and has no row. Rework rate has no published
+    tiers.
 -#}
 with benchmarks as (
     select
@@ -13,10 +14,12 @@ with benchmarks as (
         metric,
         tier,
         tier_rank,
+        placement_rank,
         threshold,
         unit,
         published_band
     from {{ ref('dim_dora_benchmarks') }}
+    where placement_rank is not null
 ),
 
 metrics as (
@@ -35,11 +38,11 @@ edges as (
         metrics.metric_group,
         metrics.better,
         min(benchmarks.threshold) over (
-            partition by benchmarks.metric order by benchmarks.tier_rank
+            partition by benchmarks.metric order by benchmarks.placement_rank
             rows between unbounded preceding and 1 preceding
         ) as lowest_better_threshold,
         max(benchmarks.threshold) over (
-            partition by benchmarks.metric order by benchmarks.tier_rank
+            partition by benchmarks.metric order by benchmarks.placement_rank
             rows between unbounded preceding and 1 preceding
         ) as highest_better_threshold
     from benchmarks
