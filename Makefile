@@ -14,7 +14,7 @@ DEMO_AS_OF  := 2026-11-15
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 export UV_PYTHON    := $(PYTHON)
 
-.PHONY: setup demo test test-slow lint fmt manifest sample-org bench dev clean chromium
+.PHONY: setup demo test test-slow lint fmt manifest sample-org bench dev clean chromium check-superset
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,7 +41,7 @@ demo: setup manifest sample-org ## the nightly job end to end on the sample org,
 
 test: setup manifest ## the test suite, without the slow end-to-end runs (under 10 minutes)
 	@mkdir -p $(DAGSTER_HOME)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow and not superset"
 
 test-slow: setup manifest ## the slow end-to-end runs: crashes by kill -9, scale, parity (CI runs them too)
 	@mkdir -p $(DAGSTER_HOME)
@@ -59,6 +59,10 @@ fmt: setup
 
 bench: setup manifest ## performance figures (not tests): see tests/benchmarks
 	$(BIN)/python -m tests.benchmarks.run_all
+
+check-superset: setup manifest ## import the starter dashboard into a real Superset (own virtualenv) and run its charts
+	@test -f data/published/stature.duckdb || $(MAKE) demo
+	$(BIN)/python bi/superset/check_import.py --published data/published/stature.duckdb
 
 dev: setup manifest ## the Dagster UI on the same Definitions
 	@mkdir -p $(DAGSTER_HOME)

@@ -21,10 +21,20 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.report.sizes import (
+    PAGE_BUDGET_BYTES,
+    PAGE_KINDS,
+    KindSizes,
+    SiteSizes,
+    kilobytes,
+    site_sizes,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STATURE = Path(sys.executable).with_name("stature")
@@ -126,6 +136,7 @@ class RunFigures:
     peak_mb: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
     exit_status: int = 0
+    site: SiteSizes | None = None  # the site the run left in the published folder
 
 
 @dataclass
@@ -257,6 +268,8 @@ def _run(config: Path, export: Path, as_of: dt.date, workdir: Path, log: Path) -
     figures.cpu_seconds = usage.ru_utime + usage.ru_stime
     figures.exit_status = os.waitstatus_to_exitcode(status)
     figures.stages = stages_of(_step_seconds(home, before), figures.seconds)
+    site = workdir / "pub" / "report"  # published_dir of the bench's config
+    figures.site = site_sizes(site) if (site / "index.html").is_file() else None
     return figures
 
 
@@ -360,9 +373,42 @@ def table(results: list[SizeFigures]) -> str:
         ]
     rows.append(["export ingestion rate", *rate])
     rows.append(["export", *both("{r.files:,} files, {r.megabytes:,.0f} MB")])
+    rows += site_rows(results)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)  # fmt: skip
+
+
+def site_rows(results: list[SizeFigures]) -> list[list[str]]:
+    """The site each run left: its pages and bytes in all, the largest page of each kind,
+    and whether every page is within the budget."""
+
+    def cells(describe: Callable[[SiteSizes], str]) -> list[str]:
+        runs = [run for r in results for run in (r.full, r.increment)]
+        return [describe(run.site) if run.site else "no site" for run in runs]
+
+    rows = [
+        ["site: pages, size", *cells(lambda s: f"{s.pages:,} pages, {s.total_bytes / 1e6:,.1f} MB")]
+    ]
+    for kind in PAGE_KINDS:
+        rows.append([f"largest {kind} page", *cells(lambda s, k=kind: largest_page(s.kinds[k]))])
+    rows.append(
+        [
+            f"every page under {PAGE_BUDGET_BYTES / 1e6:g} MB",
+            *cells(lambda s: "yes" if s.within_budget else f"**no**: {largest_page(s.largest)}"),
+        ]
+    )
+    return rows
+
+
+def largest_page(kind: KindSizes) -> str:
+    """`standards/x.html 134 KB (of 40 pages, 2,100 KB in all)`"""
+    if not kind.pages:
+        return "none"
+    return (
+        f"{kind.largest} {kilobytes(kind.largest_bytes)} "
+        f"(of {kind.pages:,} pages, {kilobytes(kind.total_bytes)} in all)"
+    )
 
 
 def run_bench(sizes: list[int], days: int, workdir: Path, keep: bool = False) -> str:

@@ -58,6 +58,18 @@ class Workspace:
         )
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The Superset import installs Superset (minutes, and the package registry): it runs only
+    when asked for by name (`-m superset`, `make check-superset`), never as part of a
+    selection like `-m "not slow"`."""
+    if "superset" in (config.option.markexpr or "").replace("not superset", ""):
+        return
+    skip = pytest.mark.skip(reason="installs Superset: run with -m superset (make check-superset)")
+    for item in items:
+        if item.get_closest_marker("superset"):
+            item.add_marker(skip)
+
+
 def require_program(path: Path, how_to_install: str) -> None:
     """For a test that needs an installed program (the browser tests need Chromium): when it
     is missing, fail with CI set (CI must run the test, never skip it), else skip saying why."""

@@ -61,5 +61,13 @@ def test_bench_prints_one_table_for_a_tiny_org(tmp_path):
         r"\d+ MB/s vs read_json \d+ MB/s \(\d+%\)", rows["export ingestion rate"][0]
     )
     assert re.fullmatch(r"\d[\d,]* files, \d+ MB", rows["export"][0])
+    # the site each run left: 12 services, 4 teams, every page within the budget
+    assert all(re.fullmatch(r"\d[\d,]* pages, \d+\.\d MB", c) for c in rows["site: pages, size"])
+    assert all(c.startswith("services/") for c in rows["largest service page"])
+    assert all(
+        re.search(r"\(of 12 pages, [\d,]+ KB in all\)$", c) for c in rows["largest service page"]
+    )
+    assert all(re.search(r"\(of 4 pages, ", c) for c in rows["largest team page"])
+    assert rows["every page under 1 MB"] == ["yes", "yes"]
     # without --keep the generated orgs are removed afterwards
     assert not (tmp_path / "bench" / "org-12").exists()
