@@ -261,6 +261,9 @@ def test_github_recorded_pages_land_with_every_quirk_handled(tmp_path):
         "deployment_statuses": 2,
         "workflow_runs": 1,  # page 2; page 1 stayed truncated
         "issues": 1,  # the PR in the issues list is skipped, not rejected
+        # no catalog component maps these repos with stature.dev/paths: no file is asked for
+        "pull_files": 0,
+        "commit_files": 0,
     }
     assert report.skipped == {"pull requests in the issues list": 1, "empty repositories": 1}
     [rejected] = report.rejected
