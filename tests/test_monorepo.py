@@ -128,6 +128,19 @@ def test_api_mode_lands_the_files_the_export_holds(monorepo_by_export, monorepo_
         (5, "services/payments/timeout.py"),
     ]
     assert commit_files == (7,)  # m0 1, m1 1, m2 2, m3 1, m4 1, m5 1
+    with duckdb.connect(str(monorepo_by_api), read_only=True) as con:
+        diffs = con.execute(
+            "select 'mr', cast(mr_iid as varchar), new_path from raw_gitlab.merge_request_diffs "
+            "union all select 'commit', sha, new_path from raw_gitlab.commit_diffs order by all"
+        ).fetchall()
+    assert sorted(diffs) == sorted(
+        [
+            ("mr", "1", "cli/main.go"),
+            ("commit", sha("t0"), "README.md"),
+            ("commit", sha("t1"), "cli/main.go"),
+            ("commit", sha("t2"), "site/index.md"),
+        ]
+    )
 
 
 def test_the_paths_annotation_reads_commas_and_new_lines(monorepo):
@@ -136,6 +149,8 @@ def test_the_paths_annotation_reads_commas_and_new_lines(monorepo):
             "select service_id, path_glob from staging.stg_catalog__service_paths order by all"
         ).fetchall()
     assert rows == [
+        ("cli", "cli/**"),
+        ("docsite", "site"),
         ("payments", "libs/common/**"),
         ("payments", "services/payments/**"),
         ("search", "libs/common/**"),
@@ -174,19 +189,22 @@ def test_a_change_belongs_to_every_service_whose_paths_it_touches(monorepo):
     found = records(
         monorepo,
         """select change_id, service_id, sha, deployment_id, linkage, lead_time_hours,
-                  coding_hours, pickup_hours, review_hours, deploy_hours
+                  coding_hours, pickup_hours, review_hours, deploy_hours, attributed_by
            from marts.fct_changes""",
     )
     # fmt: off
     expected = {
         # PR #1 08:00 -> 701 14:00 = 6 = coding 1 + pickup 1 + review 1 + deploy 3
-        f"{REPO}#1/payments": ("payments", sha("m1"), P701, "graph", 6.0, 1.0, 1.0, 1.0, 3.0),
+        f"{REPO}#1/payments": ("payments", sha("m1"), P701, "graph", 6.0, 1.0, 1.0, 1.0, 3.0, "paths"),
         # PR #2 touches the shared libs/common and search: one change of each service
-        f"{REPO}#2/payments": ("payments", sha("m2"), P701, "graph", 5.0, 1.0, 1.0, 1.0, 2.0),
-        f"{REPO}#2/search": ("search", sha("m2"), S801, "graph", 6.0, 1.0, 1.0, 1.0, 3.0),
-        f"{REPO}#4/web": ("web", sha("m4"), W901, "graph", 2.0, 0.5, 0.5, 0.5, 0.5),
+        f"{REPO}#2/payments": ("payments", sha("m2"), P701, "graph", 5.0, 1.0, 1.0, 1.0, 2.0, "paths"),
+        f"{REPO}#2/search": ("search", sha("m2"), S801, "graph", 6.0, 1.0, 1.0, 1.0, 3.0, "paths"),
+        f"{REPO}#4/web": ("web", sha("m4"), W901, "graph", 2.0, 0.5, 0.5, 0.5, 0.5, "paths"),
         # the hotfix: 09:00 -> 703 10:00, unreviewed
-        f"{REPO}#5/payments": ("payments", sha("m5"), P703, "graph", 1.0, 0.25, None, None, 0.5),
+        f"{REPO}#5/payments": ("payments", sha("m5"), P703, "graph", 1.0, 0.25, None, None, 0.5, "paths"),
+        # GitLab acme/tools: by its merge request diffs and commit diffs; not deployed yet
+        "gitlab:acme/tools!1/cli": ("cli", sha("t1"), None, None, None, 1.0, None, None, None, "paths"),
+        f"gitlab:acme/tools@{sha('t2')}/docsite": ("docsite", sha("t2"), None, None, None, None, None, None, None, "paths"),
     }
     # fmt: on
     # m3 changed README.md only, which no service's globs match: no service's change (and m0
@@ -209,14 +227,16 @@ FIGURES = (
     "deployments", "lead_time_sample_size", "lead_time_p50_hours", "failed_deployments",
     "change_failure_rate", "recovery_sample_size", "recovery_time_p50_hours",
     "rework_deployments", "rework_rate", "incidents", "changes", "changes_linked_by_graph",
-    "linkage_coverage", "lead_time_coverage",
+    "linkage_coverage", "lead_time_coverage", "changes_in_shared_repos",
+    "changes_attributed_by_paths", "path_coverage",
 )  # fmt: skip
 # fmt: off
 WEEK = {
     # lead times 6, 5, 1: p50 5; recoveries 4 (PI1 resolved) and 22 (to 703): p50 13
-    "payments": (3, 3, 5.0, 2, 2 / 3, 2, 13.0, 1, 1 / 3, 1, 3, 3, 1.0, 1.0),
-    "search": (2, 1, 6.0, 1, 0.5, 1, 3.0, 0, 0.0, 1, 1, 1, 1.0, 1.0),
-    "web": (2, 1, 2.0, 0, 0.0, 0, None, 0, 0.0, 0, 1, 1, 1.0, 1.0),
+    # every change of the shared repo was attributed by its files: path coverage 1
+    "payments": (3, 3, 5.0, 2, 2 / 3, 2, 13.0, 1, 1 / 3, 1, 3, 3, 1.0, 1.0, 3, 3, 1.0),
+    "search": (2, 1, 6.0, 1, 0.5, 1, 3.0, 0, 0.0, 1, 1, 1, 1.0, 1.0, 1, 1, 1.0),
+    "web": (2, 1, 2.0, 0, 0.0, 0, None, 0, 0.0, 0, 1, 1, 1.0, 1.0, 1, 1, 1.0),
 }
 # fmt: on
 

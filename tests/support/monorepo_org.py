@@ -37,6 +37,12 @@ Deployments, each service by its own annotation:
 
 Per service in W10: payments 3 deployments, lead time p50 5 h, CFR 2/3, recovery p50 13 h,
 rework 1/3; search 2, 6 h, 1/2, 3 h, 0; web 2, 2 h, 0, none, 0.
+
+GitLab project acme/tools, shared by cli (`cli/**`) and docsite (`site`: a glob without
+wildcards is the folder and everything below it), nothing deployed yet: t0 (history,
+README.md) - t1 (squash of !1, cli/main.go, from merge_request_diffs.ndjson and
+commit_diffs/<sha>.json) - t2 (direct commit 03-05 11:00, site/index.md renamed from
+docs/index.md, from commit_diffs.ndjson). So !1 is cli's change and t2 docsite's.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ from tests.support.api_shapes import (
     gh_review,
     gh_run,
     gh_status,
+    gl_commit,
+    gl_mr,
     incident,
     sha,
 )
@@ -100,7 +108,50 @@ def write_monorepo_org(root: Path) -> Path:
     _code(repo)
     _deployments(repo)
     _incidents(root)
+    _gitlab(root / "gitlab" / "acme" / "tools")
     return root
+
+
+def _diff(new_path: str, old_path: str | None = None) -> dict[str, Any]:
+    """One entry of GitLab's merge request diffs and commit diff lists."""
+    return {
+        "old_path": old_path or new_path,
+        "new_path": new_path,
+        "a_mode": "100644",
+        "b_mode": "100644",
+        "new_file": False,
+        "renamed_file": old_path is not None,
+        "deleted_file": False,
+        "diff": "@@ -1 +1 @@",
+    }
+
+
+def _gitlab(project_dir: Path) -> None:
+    p = "acme/tools"
+    commits = [
+        gl_commit(p, "t2", "2026-03-05T11:00:00", ["t1"], "Move docs"),
+        gl_commit(p, "t1", "2026-03-05T09:55:00", ["t0"], "CLI flags", "2026-03-05T10:00:00"),
+        gl_commit(p, "t0", HISTORY, [], "Initial commit"),
+    ]
+    write(project_dir / "commits.json", commits)
+    write(
+        project_dir / "merge_requests.json",
+        [gl_mr(p, 77, 1, "CLI flags", "2026-03-05T09:00:00", "2026-03-05T10:00:00", squash="t1")],
+    )
+    write(
+        project_dir / "merge_request_commits" / "1.json",
+        [gl_commit(p, "tc1", "2026-03-05T08:00:00", ["t0"], "flags")],
+    )
+    write(project_dir / "merge_request_notes" / "1.json", [])
+    _ndjson(
+        project_dir / "merge_request_diffs.ndjson", [{"iid": 1, "items": [_diff("cli/main.go")]}]
+    )
+    write(project_dir / "commit_diffs" / f"{sha('t0')}.json", [_diff("README.md")])
+    write(project_dir / "commit_diffs" / f"{sha('t1')}.json", [_diff("cli/main.go")])
+    _ndjson(
+        project_dir / "commit_diffs.ndjson",
+        [{"sha": sha("t2"), "items": [_diff("site/index.md", "docs/index.md")]}],
+    )
 
 
 def _code(repo: Path) -> None:

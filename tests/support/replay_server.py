@@ -441,9 +441,15 @@ class ExportApi:
                 if wanted in (path, str(project["id"])):
                     return _json(200, {**project, "path": path.rpartition("/")[2]})
             return _json(404, {"message": "404 Project Not Found"})
+        if m := re.match(r"^api/v4/projects/([^/]+)/repository/commits/([0-9a-f]+)/diff$", rest):
+            folder = self.root / "gitlab" / unquote(m.group(1))
+            if not any(c["id"] == m.group(2) for c in _items(folder, "commits")):
+                return _json(404, {"message": "404 Commit Not Found"})
+            diffs = _children(folder, "commit_diffs", "sha", m.group(2)) or []
+            return self._gitlab_offset(request, diffs, f"{base}/{rest}", total=False)
         match = re.match(
             r"^api/v4/projects/([^/]+)/(merge_requests|pipelines|deployments|repository/commits)"
-            r"(?:/(\d+))?(?:/(commits|notes))?$",
+            r"(?:/(\d+))?(?:/(commits|notes|diffs))?$",
             rest,
         )
         if not match:

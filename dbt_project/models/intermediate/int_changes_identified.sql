@@ -25,6 +25,9 @@
         listed in commit objects, int_changed_files_unioned). A file two services' globs match
         makes the change both services'; a change whose files match no glob is no service's; a
         change without any file list belongs to every service of the repo.
+      * attributed_by: 'repo' (the repository is one service's), 'paths' (a shared repository's
+        change matched by its files), 'whole_repo' (a shared repository's change without any
+        file list, given to every service of the repository).
       * change_id: GitHub `acme/checkout#12` and `acme/checkout@<sha>`; GitLab
         `gitlab:group/app!12` and `gitlab:group/app@<sha>`.
 -#}
@@ -409,7 +412,12 @@ select
     changes.commit_count,
     changes.is_hotfix,
     changes.is_revert,
-    changes.is_rollback
+    changes.is_rollback,
+    case
+        when repo_services.services_in_repo = 1 then 'repo'
+        when changes_with_files.change_key is null then 'whole_repo'
+        else 'paths'
+    end as attributed_by
 from changes
 inner join repo_services
     on changes.repo_key = repo_services.repo_key
