@@ -185,6 +185,13 @@ def test_each_service_gets_the_deployments_its_annotation_names(monorepo):
     assert {k: tuple(v.values()) for k, v in found.items()} == expected
 
 
+def test_deployments_the_annotations_claim_are_not_reported_unmapped(monorepo):
+    # web's deployments go to `production`, which names none of acme/mono's services: only
+    # web's stature.dev/deploy-environment claims them, and nothing is left unmapped
+    with duckdb.connect(str(monorepo), read_only=True) as con:
+        assert con.execute("select * from marts.unmapped_entities").fetchall() == []
+
+
 def test_a_change_belongs_to_every_service_whose_paths_it_touches(monorepo):
     found = records(
         monorepo,

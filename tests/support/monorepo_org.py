@@ -32,8 +32,9 @@ Deployments, each service by its own annotation:
         801 ships m2 03-02 15:00 -> PR #2 (6 h).
         802 ships m5 03-04 12:00 -> nothing of search's; PagerDuty PSEARCH 13:00-15:00: failed,
             3 h. Run 803 (ci.yml, "CI") is none.
-    web (GitHub deployments to `prod-web`): 901 ships m4 03-03 11:00 -> PR #4 (2 h); 902 ships
-        m5 03-05 09:00 -> nothing.
+    web (GitHub deployments to `production`, its deploy-environment: a production environment
+        that names no service, which only the annotation claims): 901 ships m4 03-03 11:00 ->
+        PR #4 (2 h); 902 ships m5 03-05 09:00 -> nothing.
 
 Per service in W10: payments 3 deployments, lead time p50 5 h, CFR 2/3, recovery p50 13 h,
 rework 1/3; search 2, 6 h, 1/2, 3 h, 0; web 2, 2 h, 0, none, 0.
@@ -207,8 +208,8 @@ def _deployments(repo: Path) -> None:
         (702, "m4", "prod-payments", "2026-03-03T11:50:00"),
         (703, "m5", "prod-payments", "2026-03-04T09:50:00"),
         (704, "m5", "staging-payments", "2026-03-04T09:35:00"),
-        (901, "m4", "prod-web", "2026-03-03T10:50:00"),
-        (902, "m5", "prod-web", "2026-03-05T08:50:00"),
+        (901, "m4", "production", "2026-03-03T10:50:00"),
+        (902, "m5", "production", "2026-03-05T08:50:00"),
     ]
     write(
         repo / "deployments.json",
