@@ -18,7 +18,7 @@ from typing import Any
 from ingestion import files, registry
 from ingestion.files import FileProblem, Limits
 from ingestion.manifest import Manifest
-from ingestion.records import RecordError, dig, integer_or_none, shown
+from ingestion.records import RecordError, dig, shown
 from ingestion.sources import catalog
 from ingestion.spec import ExportFile, RawTable, Source
 from ingestion.validate import ENCODED_PAYLOAD, encoded_record, first_problem
@@ -235,7 +235,7 @@ class ExportReader:
         self, walk: _Table, export_file: ExportFile, path: Path, match: dict[str, str]
     ) -> Iterator[dict[str, Any]]:
         rel = self._rel(path)
-        if "parent" in match and not match["parent"].isdigit():
+        if "parent" in match and export_file.parent_of(match["parent"]) is None:
             name = export_file.parent_key
             self._reject(walk.src.name, rel, match["parent"], f"file name must be the {name}")
             return
@@ -288,14 +288,15 @@ class ExportReader:
             if isinstance(line, FileProblem):
                 self._reject(walk.src.name, self._rel(path), f"line {number}", line.reason)
                 continue
-            parent = integer_or_none(line.get(key_name)) if isinstance(line, dict) else None
+            parent = export_file.parent_of(line.get(key_name)) if isinstance(line, dict) else None
             items = line.get("items") if isinstance(line, dict) else None
             if parent is None or not isinstance(items, list):
                 self._reject(
                     walk.src.name,
                     self._rel(path),
                     f"line {number}",
-                    f'line {number}: expected {{"{key_name}": N, "items": [...]}}; '
+                    f'line {number}: expected {{"{key_name}": {_placeholder(export_file)}, '
+                    '"items": [...]}; '
                     "the line was set aside",
                     value=shown(line),
                 )
@@ -381,3 +382,7 @@ def _record_key(table: RawTable, item: dict[str, Any]) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     return f"{table.key_prefix}{value}"
+
+
+def _placeholder(export_file: ExportFile) -> str:
+    return '"<sha>"' if export_file.parent_kind == "sha" else "N"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ingestion.records import integer_or_none
+
 # --- typed payload fields -----------------------------------------------------------------------
 
 KINDS = ("present", "timestamp", "integer", "boolean", "number", "percent", "epoch_ms")
@@ -112,6 +114,7 @@ class ExportFile:
     kind: str = "json"  # json | ndjson | yaml | csv
     wrapper: str | tuple[str, ...] | None = None  # where a JSON page keeps its list
     parent_key: str | None = None  # ndjson: each line is {parent_key: id, "items": [...]}
+    parent_kind: str = "number"  # what names a parent: a "number" (PR, deployment) or a "sha"
     columns: tuple[str, ...] = ()  # csv: the columns its header must name ...
     optional_columns: tuple[str, ...] = ()  # ... and those it may name
 
@@ -145,6 +148,17 @@ class ExportFile:
             return f"{name}, {stem}-2{dot}{ext}, ..."
         return name
 
+    def parent_of(self, value: Any) -> int | str | None:
+        """The parent a file name or bundle line names, or None if it is not one: a whole
+        number, or a commit sha (7 to 40 hex digits, kept in lower case)."""
+        if self.parent_kind == "sha":
+            text = value.strip().lower() if isinstance(value, str) else ""
+            return text if _SHA.fullmatch(text) else None
+        number = integer_or_none(value)
+        return number if number is not None and number >= 0 else None
+
+
+_SHA = re.compile(r"[0-9a-f]{7,40}")
 
 # --- the source ---------------------------------------------------------------------------------
 

@@ -261,6 +261,9 @@ def test_github_recorded_pages_land_with_every_quirk_handled(tmp_path):
         "deployment_statuses": 2,
         "workflow_runs": 1,  # page 2; page 1 stayed truncated
         "issues": 1,  # the PR in the issues list is skipped, not rejected
+        # no catalog component maps these repos with stature.dev/paths: no file is asked for
+        "pull_files": 0,
+        "commit_files": 0,
     }
     assert report.skipped == {"pull requests in the issues list": 1, "empty repositories": 1}
     [rejected] = report.rejected
@@ -810,3 +813,71 @@ def test_no_token_in_any_file_written_and_a_saved_export_replays_the_same(tmp_pa
     assert (saved / "catalog" / "alpha.yaml").is_file()
     with pytest.raises(Exception, match="already holds an export"):
         pull_source("github", cfg, warehouse, save_export=saved, settings=settings())
+
+
+MONO_CATALOG = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+  annotations:
+    github.com/project-slug: acme/mono
+    stature.dev/paths: services/payments/**
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+
+
+def test_a_monorepos_pr_files_and_commit_files_are_pulled_page_by_page_and_once(tmp_path):
+    """A repo the catalog maps with stature.dev/paths gets its PR files and each commit's files
+    (the single-commit response's `files`, paged with Link like the PR files); the next run
+    asks again for the changed PR's files but not for files of commits already landed."""
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "mono.yaml").write_text(MONO_CATALOG)
+    warehouse = tmp_path / "w.duckdb"
+    api = recorded("github/*/mono")
+    with LocalServer(api) as server:
+        cfg = config(
+            tmp_path,
+            github=GithubSource(base_url=server.url),
+            catalog=PathsSource(paths=["catalog/*.yaml"]),
+        )
+        report = pull_source("github", cfg, warehouse, settings=settings())
+        assert report.error is None and not report.rejected
+        assert report.rows == {
+            "pulls": 1,
+            "pull_commits": 1,
+            "pull_reviews": 0,
+            "pull_files": 3,  # two pages
+            "commits": 2,
+            "commit_files": 4,  # the merge commit's two pages, and the first commit's
+            "deployments": 0,
+            "deployment_statuses": 0,
+            "workflow_runs": 0,
+            "issues": 0,
+        }
+        again = pull_source("github", cfg, warehouse, settings=settings())
+        assert again.error is None and again.rows["commit_files"] == 0
+    merge, base = "5" * 40, "9" * 40
+    assert api.served[f"/repos/acme/mono/commits/{merge}?[]"] == 1  # not asked again
+    assert api.served[f"/repos/acme/mono/commits/{base}?[]"] == 1
+    assert api.served["/repos/acme/mono/pulls/7/files?[]"] == 2  # the PR is asked again
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        landed = con.execute(
+            "select 'pr', pr_number::varchar, filename from raw_github.pull_files "
+            "union all select 'commit', sha, filename from raw_github.commit_files order by all"
+        ).fetchall()
+        previous = con.execute(
+            "select payload->>'previous_filename' from raw_github.pull_files "
+            "where filename = 'services/payments/client.py'"
+        ).fetchone()
+    client = "services/payments/client.py"
+    assert landed == [
+        ("commit", merge, "libs/common/http.py"),
+        ("commit", merge, client),
+        ("commit", merge, "services/payments/retry.py"),
+        ("commit", base, "README.md"),
+        ("pr", "7", "libs/common/http.py"),
+        ("pr", "7", client),
+        ("pr", "7", "services/payments/retry.py"),
+    ]
+    assert previous == ("services/payments/old_client.py",)

@@ -192,3 +192,41 @@ def test_bad_csv_rows_are_rejected_with_line(tmp_path, csv_text, reason):
     assert rejected.file == "inputs/bad.csv"
     assert reason in rejected.reason
     assert report.sources["inputs"].rows["measures"] == 1
+
+
+def test_commit_files_name_their_commit_by_sha_and_bad_ones_are_set_aside(tmp_path):
+    """A commit's files land under its sha, from the single-commit response or a bundle line;
+    a file not named by a sha, a bundle line without one and a file entry without a filename
+    are rejected with their place, and the rest lands."""
+    export = write_export(tmp_path / "export", broken=False)
+    repo = export / "github" / "acme" / "alpha"
+    (repo / "commit_files").mkdir()
+    sha = "ab" * 20
+    (repo / "commit_files" / f"{sha.upper()}.json").write_text(
+        json.dumps({"sha": sha, "files": [{"filename": "a/x.py"}, {"status": "added"}]})
+    )
+    (repo / "commit_files" / "HEAD.json").write_text(json.dumps([{"filename": "b.py"}]))
+    lines = [{"sha": "cd" * 20, "items": [{"filename": "c.py"}]}, {"number": 3, "items": []}]
+    (repo / "commit_files.ndjson").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    (repo / "pull_files").mkdir()
+    (repo / "pull_files" / "1.json").write_text(json.dumps([{"filename": "a/y.py"}]))
+    warehouse = tmp_path / "w.duckdb"
+    report = ingest_export(export, warehouse)
+
+    reasons = {(r.file, r.record_key): r.reason for r in report.rejected}
+    assert reasons == {
+        (f"github/acme/alpha/commit_files/{sha.upper()}.json", "item 2"): (
+            "missing required field 'filename'"
+        ),
+        ("github/acme/alpha/commit_files/HEAD.json", "HEAD"): "file name must be the sha",
+        ("github/acme/alpha/commit_files.ndjson", "line 2"): (
+            'line 2: expected {"sha": "<sha>", "items": [...]}; the line was set aside'
+        ),
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select sha, filename from raw_github.commit_files order by all"
+        ).fetchall() == [(sha, "a/x.py"), ("cd" * 20, "c.py")]
+        assert con.execute("select pr_number, filename from raw_github.pull_files").fetchall() == [
+            (1, "a/y.py")
+        ]

@@ -40,6 +40,9 @@ def test_gitlab_recorded_pages_land_merge_requests_their_commits_notes_and_the_g
         "merge_request_commits": 4,  # 3 of !1 (two pages), 1 of !3; none of !2 (closed)
         "merge_request_notes": 2,
         "commits": 6,
+        # no catalog component maps the project with stature.dev/paths: no diff is asked for
+        "merge_request_diffs": 0,
+        "commit_diffs": 0,
     }
     paths = [r.target for r in server.requests]
     assert paths[0] == "/api/v4/projects/77"  # the id, resolved to group/app

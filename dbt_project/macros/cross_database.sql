@@ -283,8 +283,8 @@
 {%- endmacro %}
 
 
-{#- The anchored regular expression of a path glob: `**` any path, `*` and `?` within one
-    directory level; a glob without wildcards also matches everything below it. Every other
+{#- The anchored regular expression of a path glob: `**` any path (`**/` zero or more
+    directories, so `**/*.proto` also matches `a.proto`), `*` and `?` within one directory level; a glob without wildcards also matches everything below it. Every other
     character is literal (`services/c++/**`, `docs/[draft]` are paths, not broken regexes). -#}
 {% macro glob_to_regex(glob_expression) -%}
     {%- set glob = namespace(escaped=glob_expression) -%}
@@ -292,8 +292,9 @@
         {%- set glob.escaped = 'replace(' ~ glob.escaped ~ ', ' ~ stature.sql_string(char) ~ ', '
             ~ stature.sql_string('\\' ~ char) ~ ')' -%}
     {%- endfor -%}
-    '^' || replace(replace(replace(replace(
-        {{ glob.escaped }}, '**', chr(1)), '*', '[^/]*'), '?', '[^/]'), chr(1), '.*')
+    '^' || replace(replace(replace(replace(replace(replace(
+        {{ glob.escaped }}, '**/', chr(2)), '**', chr(1)), '*', '[^/]*'), '?', '[^/]'),
+        chr(1), '.*'), chr(2), '(.*/)?')
     || case when {{ glob_expression }} like '%*%' or {{ glob_expression }} like '%?%' then '$' else '(/.*)?$' end
 {%- endmacro %}
 

@@ -29,7 +29,7 @@ def write_pages(directory: Path, stem: str, items: list[Any], wrap: Any = None) 
     return pages
 
 
-def write_ndjson(path: Path, key: str, rows: list[tuple[int, list[Any]]]) -> None:
+def write_ndjson(path: Path, key: str, rows: list[tuple[int | str, list[Any]]]) -> None:
     with path.open("wb") as handle:
         for ident, items in rows:
             handle.write(dumps({key: ident, "items": items}) + b"\n")
@@ -89,6 +89,9 @@ def write_repo(
             for number, items in rows:
                 (directory / sub / f"{number}.json").write_bytes(dumps(items))
             files[sub] += len(rows)
+
+    if with_files:  # a monorepo: the files of its PRs and commits, as their endpoints give them
+        _write_files(directory, main, pulls, end, commit, files, records)
 
     # Deployments (newest first) and their statuses (newest first).
     deployments = sorted(
@@ -160,6 +163,33 @@ def write_repo(
     records["issues"] += sum(1 for i in items if i.pull is None)
     records["issue_pull_requests"] += sum(1 for i in items if i.pull is not None)
     return files, records
+
+
+def _write_files(
+    directory: Path,
+    main: list[Any],
+    pulls: list[PullRequest],
+    end: int,
+    commit: Any,
+    files: Counter,
+    records: Counter,
+) -> None:
+    """`commit_files.ndjson` (the files[] of GET /commits/{sha} for each listed commit) and
+    `pull_files.ndjson` (GET /pulls/{n}/files: what the PR's commits changed, every PR)."""
+    commit_rows = [(c.sha, commit(c).get("files", [])) for c in main]
+    write_ndjson(directory / "commit_files.ndjson", "sha", [r for r in commit_rows if r[1]])
+    pull_rows = []
+    for p in reversed(pulls):
+        changed: dict[str, dict[str, Any]] = {}
+        for c in p.visible_commits(end):
+            for item in commit(c).get("files", []):
+                changed.setdefault(item["filename"], item)
+        pull_rows.append((p.number, sorted(changed.values(), key=lambda f: f["filename"])))
+    write_ndjson(directory / "pull_files.ndjson", "number", pull_rows)
+    files["commit_files"] += 1
+    files["pull_files"] += 1
+    records["commit_files"] += sum(len(items) for _, items in commit_rows)
+    records["pull_files"] += sum(len(items) for _, items in pull_rows)
 
 
 def _as_issue(p: PullRequest) -> Issue:

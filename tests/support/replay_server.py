@@ -220,17 +220,18 @@ def _items(folder: Path, stem: str, wrapper: str | None = None) -> list[Any]:
     return out
 
 
-def _children(repo_dir: Path, folder: str, key: str, parent: int) -> list[Any] | None:
+def _children(repo_dir: Path, folder: str, key: str, parent: int | str) -> list[Any] | None:
     path = repo_dir / folder / f"{parent}.json"
     if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
+        body = json.loads(path.read_text(encoding="utf-8"))
+        return body["files"] if isinstance(body, dict) else body  # a saved commit: its files
     ndjson = repo_dir / f"{folder}.ndjson"
     if ndjson.is_file():
         found = None
         for line in ndjson.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
-                if int(record[key]) == parent:
+                if str(record[key]).lower() == str(parent).lower():
                     found = (found or []) + record["items"]
         return found
     return None
@@ -351,11 +352,13 @@ class ExportApi:
             items = _items(repo_dir, "pulls")
             if request.arg("sort") == "updated":
                 items.sort(key=lambda p: p["updated_at"], reverse=request.arg("direction") != "asc")
-        elif m := re.match(r"^pulls/(\d+)/(commits|reviews)$", tail):
+        elif m := re.match(r"^pulls/(\d+)/(commits|reviews|files)$", tail):
             found = _children(repo_dir, f"pull_{m.group(2)}", "number", int(m.group(1)))
             if found is None:
                 return _json(404, {"message": "Not Found"})
             items = found
+        elif m := re.match(r"^commits/([0-9a-f]{7,40})$", tail):
+            return self._github_commit(repo_dir, m.group(1))
         elif tail == "commits":
             items = _items(repo_dir, "commits")
             if not items:
@@ -403,6 +406,16 @@ class ExportApi:
         body: Any = chunk if wrapper is None else {"total_count": len(items), wrapper: chunk}
         return _json(200, body, headers)
 
+    @staticmethod
+    def _github_commit(repo_dir: Path, commit_sha: str) -> Response:
+        """GET /repos/{o}/{r}/commits/{sha}: the commit as the list has it, with its `files`
+        (one page: the tests' commits change far fewer than GitHub's 300 files a page)."""
+        commit = next((c for c in _items(repo_dir, "commits") if c["sha"] == commit_sha), None)
+        if commit is None:
+            return _json(404, {"message": "No commit found for SHA: " + commit_sha})
+        files = _children(repo_dir, "commit_files", "sha", commit_sha) or []
+        return _json(200, {**commit, "files": files})
+
     # -- GitLab --------------------------------------------------------------------------------
 
     def _gitlab_projects(self) -> dict[str, dict[str, Any]]:
@@ -428,9 +441,15 @@ class ExportApi:
                 if wanted in (path, str(project["id"])):
                     return _json(200, {**project, "path": path.rpartition("/")[2]})
             return _json(404, {"message": "404 Project Not Found"})
+        if m := re.match(r"^api/v4/projects/([^/]+)/repository/commits/([0-9a-f]+)/diff$", rest):
+            folder = self.root / "gitlab" / unquote(m.group(1))
+            if not any(c["id"] == m.group(2) for c in _items(folder, "commits")):
+                return _json(404, {"message": "404 Commit Not Found"})
+            diffs = _children(folder, "commit_diffs", "sha", m.group(2)) or []
+            return self._gitlab_offset(request, diffs, f"{base}/{rest}", total=False)
         match = re.match(
             r"^api/v4/projects/([^/]+)/(merge_requests|pipelines|deployments|repository/commits)"
-            r"(?:/(\d+))?(?:/(commits|notes))?$",
+            r"(?:/(\d+))?(?:/(commits|notes|diffs))?$",
             rest,
         )
         if not match:

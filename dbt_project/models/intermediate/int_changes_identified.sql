@@ -20,9 +20,14 @@
         message). Its first commit time is its author date (for a merge commit, the earliest
         author date of what it merged).
       * A change of a repo shared by several services (a monorepo) belongs to the services
-        whose `stature.dev/paths` globs match a file it changed (files of its mainline commit
-        and of its request's commits, when the data lists them); a change without file lists
-        belongs to every service of the repo, one whose files match no glob to none.
+        whose `stature.dev/paths` globs (stg_catalog__service_paths) match a file it changed:
+        the files of its mainline commit and of its request (PR files, commit files, and files
+        listed in commit objects, int_changed_files_unioned). A file two services' globs match
+        makes the change both services'; a change whose files match no glob is no service's; a
+        change without any file list belongs to every service of the repo.
+      * attributed_by: 'repo' (the repository is one service's), 'paths' (a shared repository's
+        change matched by its files), 'whole_repo' (a shared repository's change without any
+        file list, given to every service of the repository).
       * change_id: GitHub `acme/checkout#12` and `acme/checkout@<sha>`; GitLab
         `gitlab:group/app!12` and `gitlab:group/app@<sha>`.
 -#}
@@ -302,6 +307,10 @@ shared_changes as (
         on changes.repo_key = shared_repos.repo_key
 ),
 
+listed_files as (
+    select * from {{ ref('int_changed_files_unioned') }}
+),
+
 mainline_files as (
     select
         source_commits.repo_key,
@@ -328,16 +337,35 @@ change_files as (
             shared_changes.repo_key = request_commits.repo_key
             and shared_changes.pr_number = request_commits.request_number
     {{ stature.unnest_list('request_commits.changed_files', 'changed', 'file_path') }}
+    union
+    select
+        shared_changes.change_key,
+        listed_files.file_path
+    from shared_changes
+    inner join listed_files
+        on
+            shared_changes.repo_key = listed_files.repo_key
+            and shared_changes.sha = listed_files.sha
+    union
+    select
+        shared_changes.change_key,
+        listed_files.file_path
+    from shared_changes
+    inner join listed_files
+        on
+            shared_changes.repo_key = listed_files.repo_key
+            and shared_changes.pr_number = listed_files.request_number
 ),
 
 service_globs as (
     select
         repo_services.repo_key,
         repo_services.service_id,
-        {{ stature.glob_to_regex('trim(glob_list.path_glob)') }} as path_pattern
+        service_paths.path_pattern
     from repo_services
-    {{ stature.unnest_list(stature.split_text('repo_services.monorepo_paths', ','), 'glob_list', 'path_glob') }}
-    where repo_services.services_in_repo > 1 and trim(glob_list.path_glob) <> ''
+    inner join {{ ref('stg_catalog__service_paths') }} as service_paths
+        on repo_services.service_id = service_paths.service_id
+    where repo_services.services_in_repo > 1
 ),
 
 path_matches as (
@@ -384,7 +412,12 @@ select
     changes.commit_count,
     changes.is_hotfix,
     changes.is_revert,
-    changes.is_rollback
+    changes.is_rollback,
+    case
+        when repo_services.services_in_repo = 1 then 'repo'
+        when changes_with_files.change_key is null then 'whole_repo'
+        else 'paths'
+    end as attributed_by
 from changes
 inner join repo_services
     on changes.repo_key = repo_services.repo_key

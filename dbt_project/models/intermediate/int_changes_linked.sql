@@ -179,6 +179,7 @@ select
     is_hotfix,
     is_revert,
     is_rollback,
+    attributed_by,
     deployment_id,
     deployed_at,
     deploy_day,

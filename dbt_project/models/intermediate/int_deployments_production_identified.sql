@@ -9,12 +9,18 @@
 --     environment / task / description; Actions: workflow name or path; GitLab: environment and
 --     job, or pipeline name; Jenkins: the job) wins, the longest id first; none -> not
 --     attributed (marts.unmapped_entities counts them).
+--   * A service that names its own deployments in the catalog (stg_catalog__service_deploy_targets:
+--     `stature.dev/deploy-environment`, `stature.dev/deploy-workflow`) gets the successful
+--     attempts of its repository or project to that environment (GitHub, GitLab deployments) or
+--     of a matching workflow (Actions run's workflow path or name, GitLab pipeline name). They
+--     are its production deployments whatever the production patterns say, and this match wins
+--     over the hint.
 --   * An Actions run that created a GitHub deployment of the same service and sha while it ran
 --     is the same deployment: the GitHub deployment is kept, the run is dropped. Likewise a
 --     GitLab pipeline during which a GitLab deployment of the same service and sha was created.
-with attempts as (
+with successful as (
     select * from {{ ref('int_deployments_unioned') }}
-    where is_success and is_production and deployed_at is not null
+    where is_success and deployed_at is not null
 ),
 
 source_keys as (
@@ -22,29 +28,80 @@ source_keys as (
     where source in ('github', 'gitlab', 'jenkins')
 ),
 
+deploy_targets as (
+    select * from {{ ref('stg_catalog__service_deploy_targets') }}
+),
+
+targeted as (
+    select
+        successful.deployment_id,
+        source_keys.service_id,
+        0 as match_priority
+    from successful
+    inner join source_keys
+        on
+            successful.match_source = source_keys.source
+            and successful.match_key = source_keys.match_key
+    inner join deploy_targets
+        on source_keys.service_id = deploy_targets.service_id
+    where
+        (
+            successful.source in ('github_deployment', 'gitlab_deployment')
+            and lower(successful.environment) = lower(deploy_targets.deploy_environment)
+        )
+        or (
+            successful.source in ('github_actions', 'gitlab_pipeline')
+            and (
+                {{ stature.regex_matches_expression(
+                    'successful.workflow_path', 'deploy_targets.deploy_workflow_pattern'
+                ) }}
+                or {{ stature.regex_matches_expression(
+                    'successful.environment', 'deploy_targets.deploy_workflow_pattern'
+                ) }}
+            )
+        )
+),
+
+hinted as (
+    select
+        successful.deployment_id,
+        source_keys.service_id,
+        1 as match_priority
+    from successful
+    inner join source_keys
+        on
+            successful.match_source = source_keys.source
+            and successful.match_key = source_keys.match_key
+    where
+        successful.is_production
+        and (
+            source_keys.services_for_key = 1
+            or position(lower(source_keys.service_id) in lower(successful.service_hint)) > 0
+        )
+),
+
 candidates as (
     select
-        attempts.deployment_id,
-        source_keys.service_id,
+        deployment_id,
+        service_id,
         row_number() over (
-            partition by attempts.deployment_id
-            order by length(source_keys.service_id) desc, source_keys.service_id
+            partition by deployment_id
+            order by match_priority asc, length(service_id) desc, service_id asc
         ) as match_rank
-    from attempts
-    inner join source_keys
-        on attempts.match_source = source_keys.source and attempts.match_key = source_keys.match_key
-    where
-        source_keys.services_for_key = 1
-        or position(lower(source_keys.service_id) in lower(attempts.service_hint)) > 0
+    from (
+        select * from targeted
+        union all
+        select * from hinted
+    ) as matches
 ),
 
 attributed as (
     select
-        attempts.*,
+        successful.*,
         candidates.service_id
-    from attempts
+    from successful
     inner join candidates
-        on attempts.deployment_id = candidates.deployment_id and candidates.match_rank = 1
+        on successful.deployment_id = candidates.deployment_id and candidates.match_rank = 1
 ),
 
 duplicate_runs as (

@@ -5,6 +5,8 @@
 -- explained. A pipeline is judged like an Actions run: its name (`workflow:name`) must match the
 -- deploy and the production patterns. `match_source` and `match_key` are what the catalog maps
 -- it by (int_source_keys_mapped): the GitHub repo, the GitLab project, the Jenkins job.
+-- `workflow_path` is the Actions workflow file (the GitLab pipeline name) a service's
+-- `stature.dev/deploy-workflow` glob is matched against.
 with github_statuses as (
     select
         repo,
@@ -47,6 +49,7 @@ github_deployments as (
         lower(deployments.repo) as match_key,
         cast(deployments.deployment_id as varchar) as source_deployment_id,
         deployments.environment,
+        cast(null as varchar) as workflow_path,
         deployments.sha,
         deployments.ref,
         deployments.description as title,
@@ -79,6 +82,7 @@ actions_runs as (
         lower(repo) as match_key,
         cast(run_id as varchar) as source_deployment_id,
         coalesce(workflow_name, workflow_path) as environment,
+        workflow_path,
         head_sha as sha,
         head_branch as ref,
         display_title as title,
@@ -102,6 +106,7 @@ gitlab_deployments as (
         lower(project) as match_key,
         cast(deployment_id as varchar) as source_deployment_id,
         environment,
+        cast(null as varchar) as workflow_path,
         sha,
         ref,
         job_name as title,
@@ -124,6 +129,7 @@ gitlab_pipelines as (
         lower(project) as match_key,
         cast(pipeline_id as varchar) as source_deployment_id,
         pipeline_name as environment,
+        pipeline_name as workflow_path,
         sha,
         ref,
         pipeline_name as title,
@@ -147,6 +153,7 @@ jenkins_builds as (
         job as match_key,
         cast(build_number as varchar) as source_deployment_id,
         coalesce(environment, 'production') as environment,
+        cast(null as varchar) as workflow_path,
         sha,
         cast(null as varchar) as ref,
         display_name as title,

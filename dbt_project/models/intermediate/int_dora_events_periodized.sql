@@ -17,6 +17,7 @@ with deployments as (
         recovery_hours,
         cast(null as double) as lead_time_hours,
         cast(null as varchar) as linkage,
+        cast(null as varchar) as attributed_by,
         cast(null as double) as restore_hours
     from {{ ref('fct_deployments') }}
 ),
@@ -33,6 +34,7 @@ changes as (
         cast(null as double) as recovery_hours,
         lead_time_hours,
         linkage,
+        attributed_by,
         cast(null as double) as restore_hours
     from {{ ref('fct_changes') }}
     where deployed_at is not null
@@ -50,6 +52,7 @@ incidents as (
         cast(null as double) as recovery_hours,
         cast(null as double) as lead_time_hours,
         cast(null as varchar) as linkage,
+        cast(null as varchar) as attributed_by,
         restore_hours
     from {{ ref('fct_incidents') }}
 ),
@@ -85,5 +88,6 @@ select
     recovery_hours,
     lead_time_hours,
     linkage,
+    attributed_by,
     restore_hours
 from localized

@@ -132,6 +132,7 @@ event_periods as (
         recovery_hours,
         lead_time_hours,
         linkage,
+        attributed_by,
         restore_hours
     from event_entities
     {% if not loop.last %}union all{% endif %}
@@ -191,6 +192,10 @@ aggregated as (
             as changes_linked_by_graph,
         count(case when event_type = 'change' and linkage = 'time_order' then 1 end)
             as changes_linked_by_time_order,
+        count(case when event_type = 'change' and attributed_by in ('paths', 'whole_repo') then 1 end)
+            as changes_in_shared_repos,
+        count(case when event_type = 'change' and attributed_by = 'paths' then 1 end)
+            as changes_attributed_by_paths,
         count(distinct case when event_type = 'deployment' then service_id end)
             as services_with_deployments,
         count(distinct case when event_type = 'change' then service_id end) as services_with_changes,
@@ -220,6 +225,8 @@ filled as (
         coalesce(aggregated.changes, 0) as changes,
         coalesce(aggregated.changes_linked_by_graph, 0) as changes_linked_by_graph,
         coalesce(aggregated.changes_linked_by_time_order, 0) as changes_linked_by_time_order,
+        coalesce(aggregated.changes_in_shared_repos, 0) as changes_in_shared_repos,
+        coalesce(aggregated.changes_attributed_by_paths, 0) as changes_attributed_by_paths,
         coalesce(aggregated.services_with_deployments, 0) as services_with_deployments,
         coalesce(aggregated.services_with_changes, 0) as services_with_changes,
         coalesce(aggregated.incidents, 0) as incidents,
@@ -273,6 +280,10 @@ rated as (
             when measured.changes > 0
                 then cast(measured.changes_linked_by_graph as double) / measured.changes
         end as linkage_coverage,
+        case
+            when measured.changes_in_shared_repos > 0
+                then cast(measured.changes_attributed_by_paths as double) / measured.changes_in_shared_repos
+        end as path_coverage,
         case
             when measured.services_with_deployments > 0
                 then cast(measured.services_with_changes as double) / measured.services_with_deployments
@@ -402,6 +413,9 @@ select
     rated.changes_linked_by_graph,
     rated.changes_linked_by_time_order,
     rated.linkage_coverage,
+    rated.changes_in_shared_repos,
+    rated.changes_attributed_by_paths,
+    rated.path_coverage,
     rated.services_with_deployments,
     rated.services_with_changes,
     rated.lead_time_coverage,

@@ -31,6 +31,7 @@ select
     changes.deployed_at,
     changes.deploy_day,
     changes.linkage,
+    changes.attributed_by,
     changes.lead_time_hours,
     changes.coding_hours,
     changes.pickup_hours,

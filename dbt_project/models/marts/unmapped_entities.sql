@@ -71,8 +71,12 @@ shared_key_attempts as (
     from {{ ref('int_deployments_unioned') }} as attempts
     inner join {{ ref('int_source_keys_mapped') }} as keys
         on attempts.match_source = keys.source and attempts.match_key = keys.match_key
+    -- a service's stature.dev/deploy-environment or deploy-workflow claimed it
+    left join {{ ref('int_deployments_production_identified') }} as claimed
+        on attempts.deployment_id = claimed.deployment_id
     where
-        attempts.is_success
+        claimed.deployment_id is null
+        and attempts.is_success
         and attempts.is_production
         and attempts.deployed_at is not null
         and keys.services_for_key > 1
@@ -88,7 +92,9 @@ unattributed_deployments as (
         min(deployed_at) as first_seen_at,
         max(deployed_at) as last_seen_at,
         'production deployments of a key several services share that name none of them: '
-        || 'name the service in the deployment (environment, task, workflow or job name)'
+        || 'name the service in the deployment (environment, task, workflow or job name), '
+        || 'or its environment or workflow in the service''s stature.dev/deploy-environment '
+        || 'or stature.dev/deploy-workflow'
             as reason
     from shared_key_attempts
     where names_a_service = 0

@@ -14,6 +14,8 @@ from ingestion.records import field
 from ingestion.sources.github import REPO_ANNOTATION
 from ingestion.spec import ExportFile, RawTable, Source, present
 
+PATHS_ANNOTATION = "stature.dev/paths"  # a service's path globs inside a shared repository
+
 TABLES = (
     RawTable(
         "catalog",
@@ -57,6 +59,24 @@ def annotation_values(entities: Iterable[Any], annotation: str) -> list[str]:
 def repo_slugs(entities: Iterable[Any]) -> list[str]:
     """GitHub repos (`owner/name`, as written) the catalog's components point at."""
     return annotation_values(entities, REPO_ANNOTATION)
+
+
+def path_mapped(entities: Iterable[Any], repo_annotation: str) -> set[str]:
+    """Repositories (`repo_annotation`'s values, lower case) of components that also say which
+    paths are theirs (`stature.dev/paths`): only these need their changed files pulled."""
+    return {
+        str(annotations[repo_annotation]).strip().lower()
+        for annotations in _component_annotations(entities)
+        if annotations.get(repo_annotation) and str(annotations.get(PATHS_ANNOTATION) or "").strip()
+    }
+
+
+def _component_annotations(entities: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for entity in entities:
+        if isinstance(entity, dict) and entity.get("kind") == "Component":
+            annotations = (entity.get("metadata") or {}).get("annotations") or {}
+            if isinstance(annotations, dict):
+                yield annotations
 
 
 def repos_of(entities: Iterable[Any]) -> set[str]:

@@ -66,6 +66,24 @@ TABLES = (
     ),
     RawTable(
         "github",
+        "pull_files",
+        ("repo", "pr_number", "filename"),
+        {"repo": "text", "pr_number": "bigint", "filename": "text"},
+        "Files a pull request changes (GET /repos/{o}/{r}/pulls/{n}/files); monorepos only.",
+        typed=(present("filename", required=True),),
+        key_path="filename",
+    ),
+    RawTable(
+        "github",
+        "commit_files",
+        ("repo", "sha", "filename"),
+        {"repo": "text", "sha": "text", "filename": "text"},
+        "Files a commit changes (files[] of GET /repos/{o}/{r}/commits/{sha}); monorepos only.",
+        typed=(present("filename", required=True),),
+        key_path="filename",
+    ),
+    RawTable(
+        "github",
         "commits",
         ("repo", "sha"),
         {"repo": "text", "sha": "text"},
@@ -147,6 +165,23 @@ FILES = (
     ExportFile("pull_commits", f"{_REPO}/pull_commits.ndjson", "ndjson", parent_key="number"),
     ExportFile("pull_reviews", f"{_REPO}/pull_reviews/{{parent}}.json", parent_key="number"),
     ExportFile("pull_reviews", f"{_REPO}/pull_reviews.ndjson", "ndjson", parent_key="number"),
+    ExportFile("pull_files", f"{_REPO}/pull_files/{{parent}}.json", parent_key="number"),
+    ExportFile("pull_files", f"{_REPO}/pull_files.ndjson", "ndjson", parent_key="number"),
+    # the single-commit response as it is (its `files` list), or only that list
+    ExportFile(
+        "commit_files",
+        f"{_REPO}/commit_files/{{parent}}.json",
+        wrapper="files",
+        parent_key="sha",
+        parent_kind="sha",
+    ),
+    ExportFile(
+        "commit_files",
+        f"{_REPO}/commit_files.ndjson",
+        "ndjson",
+        parent_key="sha",
+        parent_kind="sha",
+    ),
     ExportFile(
         "deployment_statuses",
         f"{_REPO}/deployment_statuses/{{parent}}.json",
@@ -163,6 +198,8 @@ FILES = (
 PARENT_COLUMN = {
     "pull_commits": "pr_number",
     "pull_reviews": "pr_number",
+    "pull_files": "pr_number",
+    "commit_files": "sha",
     "deployment_statuses": "deployment_id",
 }
 
@@ -221,17 +258,21 @@ def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[st
         }
     elif table == "pull_reviews":
         out = {"repo": repo, "review_id": as_int(field(item, "id"), "id")}
+    elif table in ("pull_files", "commit_files"):
+        out = {"repo": repo, "filename": str(field(item, "filename"))}
     elif table == "deployment_statuses":
         out = {"repo": repo, "status_id": as_int(field(item, "id"), "id")}
     else:
         raise KeyError(table)
     if table in PARENT_COLUMN:
-        out[PARENT_COLUMN[table]] = _parent(context)
+        out[PARENT_COLUMN[table]] = _parent(table, context)
     return out
 
 
-def _parent(context: Mapping[str, Any]) -> int:
+def _parent(table: str, context: Mapping[str, Any]) -> int | str:
     # The reader checked it: a file named for its parent, or a bundle line naming it.
+    if PARENT_COLUMN[table] == "sha":
+        return str(context["parent"]).lower()
     return int(context["parent"])
 
 

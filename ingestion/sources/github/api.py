@@ -6,6 +6,10 @@ reviews of the new or changed ones), `<repo> commits` (newest committer date, as
 30 days before it), `<repo> deployments` (newest `created_at`; statuses of the last 7 days'
 deployments are read again), `<repo> workflow_runs` (newest `created_at`, 7 days back) and
 `<repo> issues` (newest `updated_at`, `since`).
+
+Repos where a catalog component names its paths (`stature.dev/paths`: a monorepo) also get the
+files of each new or changed pull request and of each new default-branch commit (one request
+per PR and per commit, so only there).
 """
 
 from __future__ import annotations
@@ -38,7 +42,10 @@ CHILDREN: dict[str, str] = {
     "pull_commits": "repos/{repo}/pulls/{parent}/commits",
     "pull_reviews": "repos/{repo}/pulls/{parent}/reviews",
     "deployment_statuses": "repos/{repo}/deployments/{parent}/statuses",
+    "pull_files": "repos/{repo}/pulls/{parent}/files",
+    "commit_files": "repos/{repo}/commits/{parent}",  # a commit object: its `files` list
 }
+CHILD_WRAPPERS = {"commit_files": "files"}
 # How far behind its cursor a nightly run looks again, in days: commits reach the default
 # branch with their old committer dates when a PR merges; deployments get statuses and runs
 # get re-run after they were created.
@@ -62,9 +69,22 @@ def repos(config: Any) -> list[str]:
     return list(seen.values())
 
 
+def path_mapped_repos(config: Any) -> set[str]:
+    """Repos (lower case) some catalog component maps with `stature.dev/paths`."""
+    mapped: set[str] = set()
+    for path in configured_paths(config, "catalog"):
+        try:
+            documents = [doc for *_, doc in files.yaml_documents(path, files.Limits())]
+        except files.FileProblem:
+            continue
+        mapped |= catalog.path_mapped(documents, catalog.REPO_ANNOTATION)
+    return mapped
+
+
 def pull(pull: Pull) -> None:
     per_page = pull.settings.per_page or pull.section.per_page
     pull.repos = repos(pull.config)
+    with_files = path_mapped_repos(pull.config)
     if not pull.repos:
         log.warning("github: no repos in sources.github.repos or the catalog: nothing to pull")
     for repo in pull.repos:
@@ -72,8 +92,8 @@ def pull(pull: Pull) -> None:
             pull.errors.append(f"github: repo {repo!r} is not owner/name: fix sources.github.repos")
             continue
         log.info("github: pulling %s", repo)
-        _pulls(pull, repo, per_page)
-        _commits(pull, repo, per_page)
+        _pulls(pull, repo, per_page, repo.lower() in with_files)
+        _commits(pull, repo, per_page, repo.lower() in with_files)
         _deployments(pull, repo, per_page)
         _runs(pull, repo, per_page)
         _issues(pull, repo, per_page)
@@ -90,18 +110,20 @@ def _save(pull: Pull, repo: str, table: str, page: Page, items: list[Any]) -> No
     pull.count(table, len(items), f" ({repo})")
 
 
-def _children(pull: Pull, repo: str, table: str, parent: int, stream: str, per_page: int) -> None:
+def _children(
+    pull: Pull, repo: str, table: str, parent: int | str, stream: str, per_page: int
+) -> None:
     """All pages of one parent's child list, saved as one file (`pull_commits/12.json`)."""
     path = CHILDREN[table].format(repo=repo, parent=parent)
     items: list[Any] = []
     for page in pull.api.link_pages(path, {"per_page": per_page}):
-        got = pull.items(page, None, stream)
+        got = pull.items(page, CHILD_WRAPPERS.get(table), stream)
         items += got or []
     pull.writer.child(f"github/{repo}/{table}", parent, items, endpoint=pull.api.url(path))
     pull.count(table, len(items), f" ({repo})")
 
 
-def _pulls(pull: Pull, repo: str, per_page: int) -> None:
+def _pulls(pull: Pull, repo: str, per_page: int, with_files: bool) -> None:
     stream = f"{repo} pulls"
     cursor = pull.cursors.get(stream) or {}
     since = parse_time(cursor.get("updated_at"))
@@ -128,16 +150,19 @@ def _pulls(pull: Pull, repo: str, per_page: int) -> None:
         for number in changed:
             _children(pull, repo, "pull_commits", number, stream, per_page)
             _children(pull, repo, "pull_reviews", number, stream, per_page)
+            if with_files:
+                _children(pull, repo, "pull_files", number, stream, per_page)
         pull.cursors.advance(stream, {"updated_at": newest} if newest else None)
 
 
-def _commits(pull: Pull, repo: str, per_page: int) -> None:
+def _commits(pull: Pull, repo: str, per_page: int, with_files: bool) -> None:
     stream = f"{repo} commits"
     cursor = pull.cursors.get(stream) or {}
     params: dict[str, Any] = {"per_page": per_page}
     newest: str | None = cursor.get("committed_at")
     if (last := parse_time(newest)) is not None:
         params["since"] = iso(last - dt.timedelta(days=LOOKBACK_DAYS["commits"]))
+    shas: dict[str, str | None] = {}  # sha -> committer date
     with pull.stream(stream):
         try:
             for page in _list(pull, repo, "commits", params):
@@ -147,12 +172,36 @@ def _commits(pull: Pull, repo: str, per_page: int) -> None:
                 _save(pull, repo, "commits", page, items)
                 for commit in items:
                     newest = later(newest, dig(commit, "commit.committer.date"))
+                    if isinstance(commit, dict) and isinstance(commit.get("sha"), str):
+                        shas[commit["sha"].lower()] = dig(commit, "commit.committer.date")
         except NotFoundError as exc:
             if exc.status != 409:  # 409 'Git Repository is empty.': no commits yet
                 raise
             log.info("github: %s is empty (409): no commits", repo)
             pull.skip("empty repositories")
         pull.cursors.advance(stream, {"committed_at": newest} if newest else None)
+    if with_files:
+        _commit_files(pull, repo, shas, newest, per_page)
+
+
+def _commit_files(
+    pull: Pull, repo: str, shas: dict[str, str | None], newest: str | None, per_page: int
+) -> None:
+    """The files of each commit pulled whose files were not landed yet. The commits list asks
+    for the last month again (LOOKBACK_DAYS): the cursor remembers that month's landed shas so
+    a commit's files are asked for once."""
+    stream = f"{repo} commit_files"
+    landed: dict[str, str | None] = dict((pull.cursors.get(stream) or {}).get("landed") or {})
+    with pull.stream(stream):
+        for commit_sha, committed in shas.items():
+            if commit_sha not in landed:
+                _children(pull, repo, "commit_files", commit_sha, stream, per_page)
+                landed[commit_sha] = committed
+        horizon = parse_time(newest)
+        if horizon is not None:
+            horizon -= dt.timedelta(days=LOOKBACK_DAYS["commits"] + 1)
+        kept = {k: v for k, v in landed.items() if not older(v, horizon)}
+        pull.cursors.advance(stream, {"landed": kept})
 
 
 def _deployments(pull: Pull, repo: str, per_page: int) -> None:

@@ -5,7 +5,9 @@ is in `api.py`.
 A merged merge request becomes a change as a GitHub pull request does: its commits give the
 first commit time, its notes the first review (a comment or an approval by someone else), and
 the default branch's commits (`parent_ids`) place it on the mainline through its
-`merge_commit_sha`, `squash_commit_sha` or, for a fast-forward merge, its head `sha`.
+`merge_commit_sha`, `squash_commit_sha` or, for a fast-forward merge, its head `sha`. In a
+project several catalog components share with `stature.dev/paths` (a monorepo), the diffs of its
+merge requests and commits say which services a change is.
 """
 
 from __future__ import annotations
@@ -93,6 +95,26 @@ TABLES = (
     ),
     RawTable(
         "gitlab",
+        "merge_request_diffs",
+        ("project", "mr_iid", "new_path"),
+        {"project": "text", "mr_iid": "bigint", "new_path": "text"},
+        "Files a merge request changes (GET /projects/{id}/merge_requests/{iid}/diffs); "
+        "monorepos only.",
+        typed=(present("new_path", required=True),),
+        key_path="new_path",
+    ),
+    RawTable(
+        "gitlab",
+        "commit_diffs",
+        ("project", "sha", "new_path"),
+        {"project": "text", "sha": "text", "new_path": "text"},
+        "Files a commit changes (GET /projects/{id}/repository/commits/{sha}/diff); "
+        "monorepos only.",
+        typed=(present("new_path", required=True),),
+        key_path="new_path",
+    ),
+    RawTable(
+        "gitlab",
         "commits",
         ("project", "sha"),
         {"project": "text", "sha": "text"},
@@ -107,7 +129,7 @@ TABLES = (
 # one NDJSON bundle per project for large exports ({"iid": 12, "items": [...]} per line).
 _PROJECT = "{project+}"
 _LISTS = ("merge_requests", "pipelines", "deployments", "commits")
-_CHILDREN = ("merge_request_commits", "merge_request_notes")
+_CHILDREN = ("merge_request_commits", "merge_request_notes", "merge_request_diffs")
 FILES = (
     *(ExportFile(name, f"{_PROJECT}/{name}{{page}}.json") for name in _LISTS),
     *(
@@ -117,6 +139,19 @@ FILES = (
     *(
         ExportFile(name, f"{_PROJECT}/{name}.ndjson", "ndjson", parent_key="iid")
         for name in _CHILDREN
+    ),
+    ExportFile(
+        "commit_diffs",
+        f"{_PROJECT}/commit_diffs/{{parent}}.json",
+        parent_key="sha",
+        parent_kind="sha",
+    ),
+    ExportFile(
+        "commit_diffs",
+        f"{_PROJECT}/commit_diffs.ndjson",
+        "ndjson",
+        parent_key="sha",
+        parent_kind="sha",
     ),
 )
 _VERSIONED = {t.name: (t.key_path, t.primary_key[1]) for t in TABLES if t.versioned_by}
@@ -138,12 +173,17 @@ def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[st
         }
     if table == "commits":
         return {"project": project, "sha": str(field(item, "id"))}
+    if table == "commit_diffs":
+        sha = str(context["parent"]).lower()
+        return {"project": project, "sha": sha, "new_path": str(field(item, "new_path"))}
     # per-merge-request lists: the reader checked the parent (a file named for it, or a line)
     mr_iid = int(context["parent"])
     if table == "merge_request_commits":
         return {"project": project, "mr_iid": mr_iid, "sha": str(field(item, "id"))}
     if table == "merge_request_notes":
         return {"project": project, "mr_iid": mr_iid, "note_id": as_int(field(item, "id"), "id")}
+    if table == "merge_request_diffs":
+        return {"project": project, "mr_iid": mr_iid, "new_path": str(field(item, "new_path"))}
     raise KeyError(table)
 
 

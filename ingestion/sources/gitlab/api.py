@@ -12,6 +12,9 @@ project's path with `GET /projects/:id`, so rows land under the path however it 
   closed unmerged), saved one file per merge request like an export holds them;
 - `commits` of the default branch with `parent_ids` (cursor `<project> commits`: the newest
   committed date; asked again from 30 days before it with `since`, as merges bring old dates).
+- in a project some catalog component maps with `stature.dev/paths` (a monorepo), also the
+  diffs of each merge request read above and of each listed commit not read before (cursor
+  `<project> commit_diffs`: the last month's shas whose diff landed).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import requests
 
 from ingestion import files
 from ingestion.http import ApiError, ForbiddenError, NextLink, NotFoundError, Page, with_params
-from ingestion.pulling import Pull, as_int, configured_paths, iso, later, parse_time
+from ingestion.pulling import Pull, as_int, configured_paths, iso, later, older, parse_time
 from ingestion.records import dig
 from ingestion.sources import catalog
 from ingestion.sources.gitlab import PROJECT_ANNOTATION
@@ -48,7 +51,9 @@ PIPELINE = "projects/{project}/pipelines/{parent}"
 CHILDREN: dict[str, str] = {
     "merge_request_commits": "projects/{project}/merge_requests/{parent}/commits",
     "merge_request_notes": "projects/{project}/merge_requests/{parent}/notes",
+    "merge_request_diffs": "projects/{project}/merge_requests/{parent}/diffs",
 }
+COMMIT_DIFF = "projects/{project}/repository/commits/{parent}/diff"
 COMMITS = "projects/{project}/repository/commits"
 COMMITS_LOOKBACK_DAYS = 30
 
@@ -79,6 +84,18 @@ def projects(config: Any) -> list[str]:
         for project in catalog.annotation_values(documents, PROJECT_ANNOTATION):
             seen.setdefault(project.strip("/ ").lower(), project.strip("/ "))
     return [p for p in seen.values() if p]
+
+
+def path_mapped_projects(config: Any) -> set[str]:
+    """Projects (as annotated, lower case) some catalog component maps with `stature.dev/paths`."""
+    mapped: set[str] = set()
+    for path in configured_paths(config, "catalog"):
+        try:
+            documents = [doc for *_, doc in files.yaml_documents(path, files.Limits())]
+        except files.FileProblem:
+            continue
+        mapped |= {p.strip("/ ") for p in catalog.path_mapped(documents, PROJECT_ANNOTATION)}
+    return mapped
 
 
 def _pages(pull: Pull, path: str, params: dict[str, Any]) -> Iterator[Page]:
@@ -117,11 +134,17 @@ def pull(pull: Pull) -> None:
         log.warning(
             "gitlab: no projects in sources.gitlab.projects or the catalog: nothing to pull"
         )
-    for project in dict.fromkeys(_path_of(pull, project) for project in wanted):
+    mapped = path_mapped_projects(pull.config)
+    paths: dict[str, bool] = {}
+    for project in wanted:  # a project named by id and by path is pulled once
+        path = _path_of(pull, project)
+        paths[path] = paths.get(path, False) or project.lower() in mapped or path.lower() in mapped
+    for project, with_diffs in paths.items():
         encoded = quote(project, safe="")
         for table, (template, fixed) in LISTS.items():
-            _list(pull, project, encoded, table, template.format(project=encoded), fixed, per_page)
-        _commits(pull, project, encoded, per_page)
+            path = template.format(project=encoded)
+            _list(pull, project, encoded, table, path, fixed, per_page, with_diffs)
+        _commits(pull, project, encoded, per_page, with_diffs)
 
 
 def _list(
@@ -132,6 +155,7 @@ def _list(
     path: str,
     fixed: dict[str, str],
     per_page: int,
+    with_diffs: bool = False,
 ) -> None:
     stream = f"{project} {table}"
     cursor = pull.cursors.get(stream) or {}
@@ -160,8 +184,9 @@ def _list(
                 iid = as_int(item.get("iid"))
                 if table == "merge_requests" and item.get("state") != "closed" and iid is not None:
                     changed.append(iid)
+        children = [c for c in CHILDREN if with_diffs or c != "merge_request_diffs"]
         for iid in changed:
-            for child in CHILDREN:
+            for child in children:
                 _children(pull, project, encoded, child, iid, stream, per_page)
         pull.cursors.advance(stream, {"updated_at": newest} if newest else None)
 
@@ -182,7 +207,7 @@ def _children(
     pull.count(table, len(items), f" ({project})")
 
 
-def _commits(pull: Pull, project: str, encoded: str, per_page: int) -> None:
+def _commits(pull: Pull, project: str, encoded: str, per_page: int, with_diffs: bool) -> None:
     stream = f"{project} commits"
     cursor = pull.cursors.get(stream) or {}
     newest: str | None = cursor.get("committed_at")
@@ -190,6 +215,7 @@ def _commits(pull: Pull, project: str, encoded: str, per_page: int) -> None:
     if (last := parse_time(newest)) is not None:
         params["since"] = iso(last - dt.timedelta(days=COMMITS_LOOKBACK_DAYS))
     path = COMMITS.format(project=encoded)
+    shas: dict[str, str | None] = {}  # sha -> committed date
     with pull.stream(stream):
         # GitLab offers no keyset pages for commits: offset pages, `Link` else `X-Next-Page`
         # (it sends no X-Total for them).
@@ -204,7 +230,42 @@ def _commits(pull: Pull, project: str, encoded: str, per_page: int) -> None:
             pull.count("commits", len(items), f" ({project})")
             for commit in items:
                 newest = later(newest, dig(commit, "committed_date"))
+                if isinstance(commit, dict) and isinstance(commit.get("id"), str):
+                    shas[commit["id"].lower()] = dig(commit, "committed_date")
         pull.cursors.advance(stream, {"committed_at": newest} if newest else None)
+    if with_diffs:
+        _commit_diffs(pull, project, encoded, shas, newest, per_page)
+
+
+def _commit_diffs(
+    pull: Pull,
+    project: str,
+    encoded: str,
+    shas: dict[str, str | None],
+    newest: str | None,
+    per_page: int,
+) -> None:
+    """The diff of each listed commit whose diff was not landed yet (the commits list asks for
+    the last month again: the cursor remembers that month's shas)."""
+    stream = f"{project} commit_diffs"
+    landed: dict[str, str | None] = dict((pull.cursors.get(stream) or {}).get("landed") or {})
+    with pull.stream(stream):
+        for commit_sha, committed in shas.items():
+            if commit_sha in landed:
+                continue
+            path = COMMIT_DIFF.format(project=encoded, parent=commit_sha)
+            items: list[Any] = []
+            for page in pull.api.pages(path, {"per_page": per_page}, paginator=GitLabNext()):
+                items += pull.items(page, None, stream) or []
+            folder = f"gitlab/{project}/commit_diffs"
+            pull.writer.child(folder, commit_sha, items, endpoint=pull.api.url(path))
+            pull.count("commit_diffs", len(items), f" ({project})")
+            landed[commit_sha] = committed
+        horizon = parse_time(newest)
+        if horizon is not None:
+            horizon -= dt.timedelta(days=COMMITS_LOOKBACK_DAYS + 1)
+        kept = {k: v for k, v in landed.items() if not older(v, horizon)}
+        pull.cursors.advance(stream, {"landed": kept})
 
 
 def _pipeline(pull: Pull, encoded: str, slim: Any) -> Any:
