@@ -29,6 +29,7 @@ from dagster_project.defs.monitoring import (
     build_freshness_job_and_schedule,
     freshness_policy,
 )
+from dagster_project.defs.notices import build_notices_asset
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
@@ -73,7 +74,7 @@ def build_definitions(
     nightly = next(job for job in jobs if job.name == NIGHTLY)
     built_first = [key for a in [*ingestion, dbt_models] for key in a.keys]
     return dg.Definitions(
-        assets=[*upstream, publish, build_report_asset(), *quarterly],
+        assets=[*upstream, publish, build_report_asset(), build_notices_asset(), *quarterly],
         asset_checks=[build_freshness_check()],
         jobs=[*jobs, *build_maturity_jobs(config), freshness_job],
         schedules=[

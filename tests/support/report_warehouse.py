@@ -899,6 +899,7 @@ def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
 # The reporting views the site, the notebook and BI tools read.
 VIEW_NAMES = [
     "reporting.balanced_scorecard",
+    "reporting.check_changes",
     "reporting.check_history",
     "reporting.dora_tier_bands",
     "reporting.dora_trends",
