@@ -36,7 +36,7 @@ pairs as (
     cross join previous_day
     inner join {{ source('scorecards', 'check_results') }} as earlier
         on
-            earlier.as_of = previous_day.previous_as_of
+            previous_day.previous_as_of = earlier.as_of
             and latest.rule_id = earlier.rule_id
             and latest.entity_type = earlier.entity_type
             and latest.entity_id = earlier.entity_id
