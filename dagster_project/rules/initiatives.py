@@ -31,7 +31,6 @@ from dagster_project.rules.loader import (
 from dagster_project.rules.messages import did_you_mean
 from dagster_project.rules.model import ENTITY_KEYS, Problem
 from dagster_project.rules.validate import Catalog, check_condition, entity_table
-from dagster_project.warehouse import connect
 
 DEFAULT_PACE_DAYS = 28
 DDL = """
@@ -320,6 +319,7 @@ def land_initiatives(
     and the entities their applies_to covers in the catalog; an invalid file is left out and
     reported (the others still land)."""
     from dagster_project.rules.sandbox import Sandbox
+    from dagster_project.warehouse import connect
 
     items = load_initiatives(rules_dir)
     report = LandReport()
