@@ -16,8 +16,8 @@ the real dbt models built on a warehouse holding a few days of check results.
     pace over 28 days: (2/3 - 1/4) / 9 days = 5/108 a day; on the deadline (20 days on):
     2/3 + 100/108 > 1 -> 1.0, on track; the target 0.75 is 1/12 away: ceil(1.8) = 2 days ->
     2026-11-12. `flat` is the same over a 5-day window (11-05..11-10): pace 0, projected 2/3
-    < 0.75 -> at risk. `sc_l3` asks for scorecard sc up to level 3 = r1 and r2, no applies_to
-    (all five services).
+    < 0.75 -> at risk; `early`'s 3-day window holds one day: no pace yet. `sc_l3` asks for
+    scorecard sc up to level 3 = r1 and r2, no applies_to (all five services).
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ def _rules_dir(root: Path) -> Path:
     folder.mkdir()
     (folder / "runbooks.yml").write_text(INITIATIVE)
     (folder / "flat.yml").write_text(INITIATIVE + "pace_days: 5\n")
+    (folder / "early.yml").write_text(INITIATIVE + "pace_days: 3\n")
     (folder / "sc_l3.yml").write_text(
         INITIATIVE.replace("rules: [r1, r2]", "scorecard: sc\nlevel: 3").replace(
             "applies_to: \"tier = 'tier-1'\"\n", ""
@@ -149,13 +150,14 @@ def _rows(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_the_stage_lands_the_valid_initiatives_and_reports_the_broken_one(built):
     warehouse, report = built
-    assert report.landed == ["flat", "runbooks", "sc_l3"]
-    assert report.covered == {"flat": 4, "runbooks": 4, "sc_l3": 5}
+    assert report.landed == ["early", "flat", "runbooks", "sc_l3"]
+    assert report.covered == {"early": 4, "flat": 4, "runbooks": 4, "sc_l3": 5}
     assert [str(p).split("initiatives/")[1] for p in report.problems] == [
         "broken.yml:3: unknown rule 'r22' (did you mean r2?)"
     ]
     assert _rows(warehouse, "select * from scorecards.initiative_rules order by all") == [
-        ("flat", "r1"), ("flat", "r2"), ("runbooks", "r1"), ("runbooks", "r2"),
+        ("early", "r1"), ("early", "r2"), ("flat", "r1"), ("flat", "r2"),
+        ("runbooks", "r1"), ("runbooks", "r2"),
         ("sc_l3", "r1"), ("sc_l3", "r2"),
     ]  # fmt: skip
 
@@ -213,6 +215,9 @@ def test_the_projection_follows_the_pace_of_the_window(built):
         "is_at_risk from reporting.initiative_status order by initiative_id",
     )
     assert rows == [
+        # a 3-day window holds 11-10 only: no pace, no projection yet
+        ("early", "r1, r2", D(2026, 11, 10), 4, 2, 1, 1, pytest.approx(2 / 3), D(2026, 11, 10),
+         None, None, None, 20, "no_pace", False),
         ("flat", "r1, r2", D(2026, 11, 10), 4, 2, 1, 1, pytest.approx(2 / 3), D(2026, 11, 5),
          0.0, pytest.approx(2 / 3), None, 20, "at_risk", True),
         ("runbooks", "r1, r2", D(2026, 11, 10), 4, 2, 1, 1, pytest.approx(2 / 3),
@@ -232,6 +237,7 @@ def test_the_late_list_names_each_failing_entity_and_its_owner_team(built):
         "failing_rules, is_overdue from reporting.initiative_late_entities "
         "order by initiative_id, entity_id",
     ) == [
+        ("early", D(2026, 11, 10), "s4", "s4", "a", "Team A", "r2", False),
         ("flat", D(2026, 11, 10), "s4", "s4", "a", "Team A", "r2", False),
         ("runbooks", D(2026, 11, 10), "s4", "s4", "a", "Team A", "r2", False),
         ("sc_l3", D(2026, 11, 10), "s4", "s4", "a", "Team A", "r2", False),

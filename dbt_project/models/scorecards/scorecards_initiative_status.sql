@@ -90,15 +90,19 @@ projected as (
         initiatives.initiative_id,
         current_day.as_of,
         paced.pace_per_day,
-        greatest(
-            cast(0 as double),
-            least(
-                cast(1 as double),
-                current_day.pass_share
-                + paced.pace_per_day
-                * {{ dbt.datediff('current_day.as_of', 'initiatives.deadline', 'day') }}
-            )
-        ) as projected_share,
+        -- greatest and least skip NULLs: no pace, no projection
+        case
+            when paced.pace_per_day is not null
+                then greatest(
+                        cast(0 as double),
+                        least(
+                            cast(1 as double),
+                            current_day.pass_share
+                            + paced.pace_per_day
+                            * {{ dbt.datediff('current_day.as_of', 'initiatives.deadline', 'day') }}
+                        )
+                    )
+        end as projected_share,
         case
             when current_day.pass_share >= initiatives.target then current_day.as_of
             when paced.pace_per_day > 0
