@@ -252,3 +252,37 @@ def test_the_late_list_names_each_failing_entity_and_its_owner_team(built):
         (D(2026, 11, 5), "Acme", pytest.approx(2 / 3)),
         (D(2026, 11, 10), "Acme", pytest.approx(2 / 3)),
     ]
+
+
+def test_the_stage_runs_in_dagster_and_a_bad_file_makes_the_run_say_so(tmp_path):
+    """The asset lands the valid initiatives; the left-out file reaches the run's problems
+    (exit status 1 from the CLI), with its file and line."""
+    import dagster as dg
+
+    from dagster_project.defs.initiatives import build_initiatives_asset
+    from dagster_project.defs.resources import StatureResource
+    from dagster_project.defs.runner import outcome_of
+
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    rules_dir = _rules_dir(tmp_path / "rules_sql")
+    config = tmp_path / "stature.yml"
+    config.write_text("org: {name: Acme}\n")
+    result = dg.materialize(
+        [build_initiatives_asset(rules_dir)],
+        resources={
+            "stature": StatureResource(
+                config_path=str(config), warehouse=str(warehouse), rules_dir=str(rules_dir)
+            )
+        },
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={"stature/as_of": "2026-11-10"},
+    )
+    assert result.success
+    outcome = outcome_of(result)
+    assert [p.split("rules_sql/")[-1] for p in outcome.problems] == [
+        "initiatives/broken.yml:3: unknown rule 'r22' (did you mean r2?)"
+    ]
+    assert outcome.problems[0].startswith("initiative left out: ")
+    assert _rows(warehouse, "select distinct as_of from scorecards.initiative_scope") == [
+        (D(2026, 11, 10),)
+    ]
