@@ -161,7 +161,7 @@ def stage_of(step: str) -> str:
         return "dbt"
     if step == "rules":  # every rule file, one step
         return "rules"
-    if step.startswith("scorecards__"):  # maturity snapshots, balanced-scorecard targets
+    if step.startswith("scorecards__"):  # maturity snapshots, bsc targets, initiatives
         return "snapshots"
     if step.startswith("published__stature"):  # the read-only copy (and its freshness check)
         return "publish"

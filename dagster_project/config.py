@@ -196,6 +196,8 @@ class OperationsConfig(_Strict):
     published_max_age_hours: float = Field(default=26, gt=0)
     # The environment variable holding a webhook URL the run-failure alert is POSTed to.
     alert_webhook_env: str = "STATURE_ALERT_WEBHOOK_URL"
+    # The environment variable holding a webhook URL the change notices are POSTed to.
+    notices_webhook_env: str = "STATURE_NOTICES_WEBHOOK_URL"
     # Retries of an ingestion step whose source failed (API mode), and the first wait.
     ingest_retries: int = Field(default=2, ge=0, le=10)
     ingest_retry_delay_seconds: float = Field(default=30, ge=0)

@@ -65,7 +65,15 @@ def test_the_reporting_models_come_after_the_rules_and_maturity():
         for key in graph.get_all_asset_keys()
         if key.path[0] == "reporting"
     }
-    assert set(groups.values()) == {"dbt_reporting"} and len(groups) == 14
+    # the initiatives: landed after the rules, counted by dbt after the landing
+    assert parents("scorecards", "initiatives") >= rule_keys | {"marts/dim_services"}
+    assert parents("scorecards", "initiative_progress") >= {
+        "scorecards/initiatives",
+        "marts/dim_service_teams",
+        *rule_keys,
+    }
+    assert parents("reporting", "initiative_status") == {"scorecards/initiative_status"}
+    assert set(groups.values()) == {"dbt_reporting"} and len(groups) == 18
     assert dg.AssetKey(["reporting", "views"]) not in graph.get_all_asset_keys()
 
 
@@ -92,7 +100,9 @@ def test_the_benchmark_puts_every_nightly_step_in_its_stage():
     assert {s for s, stage in stages.items() if stage == "report"} == {
         "published__report",
         "published__strategy_map",
+        "published__notices",
     }
+    assert stages["scorecards__initiatives"] == "snapshots"
     assert {s for s, stage in stages.items() if stage == "ingest"} == {
         s for s in steps if s.startswith("ingest_")
     } and len([s for s in steps if s.startswith("ingest_")]) == 7

@@ -103,12 +103,18 @@ def test_every_cell_runs_and_every_figure_has_data(tmp_path, monkeypatch):
     notebook, figures = run_notebook(report.database, monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == []
-    assert images == 8 and list(figures) == [
+    assert images == 9 and list(figures) == [
         *DORA_FIGURES,
         "maturity_distribution",
         "scorecard_pass_rates",
         "balanced_scorecard",
+        "initiatives",
     ]
+    # the burn-up of the one initiative: its three evaluation days and the target line
+    assert figures["initiatives"] == [
+        {"title": "Every service links a runbook", "lines": [2, 3], "bars": 0}
+    ]
+    assert "1 late entities" in text
     # a panel per metric for the org (its own scale), then Alpha Team and Beta Team (one
     # scale): 7 closed quarters as a line, 2026-Q4 to date as a hollow point, and a dotted
     # segment from 2026-Q3 to it
@@ -157,13 +163,18 @@ def test_the_parameters_cell_picks_the_teams_and_the_quarters(tmp_path, monkeypa
 
 def test_the_notebook_skips_what_the_published_copy_lacks(tmp_path, monkeypatch):
     _, _, report = published_copy(
-        tmp_path, check_results=False, maturity=False, balanced_scorecard=False
+        tmp_path, check_results=False, maturity=False, balanced_scorecard=False, initiatives=False
     )
     notebook, figures = run_notebook(report.database, monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == [] and images == 5
     assert list(figures) == DORA_FIGURES
-    for view in ("maturity_distribution", "scorecard_pass_rates", "balanced_scorecard"):
+    for view in (
+        "maturity_distribution",
+        "scorecard_pass_rates",
+        "balanced_scorecard",
+        "initiative_status",
+    ):
         assert f"reporting.{view} is not in the published copy yet" in text
     assert "Figures up to:  2026-11-14" in text  # the last deployment
 
@@ -205,7 +216,7 @@ def test_the_notebook_reads_well_at_25_teams(large_nightly, monkeypatch):
     notebook, figures = run_notebook(ws.published / "stature.duckdb", monkeypatch)
     text, images, errors = outputs_of(notebook)
     assert errors == []
-    assert images == len(figures) == 8
+    assert images == len(figures) == 9  # the shipped initiative's burn-up too
     _every_figure_has_data(figures)
     for name in DORA_FIGURES:
         titles = [ax["title"] for ax in figures[name]]

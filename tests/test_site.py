@@ -45,6 +45,7 @@ def test_every_page_is_written_with_names_the_portal_files_share(site):
     assert sorted(p.name for p in site.site.iterdir()) == [
         "assets",
         "index.html",
+        "initiatives",
         "scorecard.html",
         "services",
         "services.html",
@@ -62,6 +63,7 @@ def test_every_page_is_written_with_names_the_portal_files_share(site):
             "sec_scan.html",
             "team_oncall.html",
         ],
+        "initiatives": ["runbooks.html"],
     }
     # one file name per id for pages and portal files alike
     assert [p.stem for p in site.services] == [p.stem for p in site.pages["services"]]
@@ -71,7 +73,7 @@ def test_every_page_is_written_with_names_the_portal_files_share(site):
 
 def test_every_link_between_pages_resolves_and_nothing_is_fetched_from_elsewhere(site):
     pages = sorted(site.site.rglob("*.html"))
-    assert len(pages) == 4 + 2 + 4 + 5
+    assert len(pages) == 4 + 2 + 4 + 5 + 1
     linked: dict[Path, set[Path]] = {}
     for path in pages:
         html = path.read_text()
@@ -102,6 +104,9 @@ def test_every_link_between_pages_resolves_and_nothing_is_fetched_from_elsewhere
     both_ways("index.html", "services.html")
     both_ways("services.html", "services/jobs.html")
     both_ways("standards.html", "standards/sec_scan.html")
+    both_ways("index.html", "initiatives/runbooks.html")
+    assert (s / "services/web.html").resolve() in linked[s / "initiatives/runbooks.html"]
+    assert (s / "teams/alpha.html").resolve() in linked[s / "initiatives/runbooks.html"]
 
 
 def test_the_org_page_compares_the_last_closed_quarter_with_the_one_before(site):
@@ -265,6 +270,43 @@ def test_a_standard_page_says_who_passes_who_fails_and_who_moved(site):
     ]
 
 
+def test_an_initiative_page_shows_its_burn_up_its_teams_and_who_is_late(site):
+    """has_runbook since 2026-09-01 (pace window 90 days): all three services pass on
+    2026-09-30 and 2026-11-14, web fails on 2026-11-15: 2/3, falling by 1/3 over 46 days,
+    so at that pace nobody passes on 2027-03-31 (136 days on): at risk, web late."""
+    html = page(site, "initiatives/runbooks.html")
+    assert '<span class="rag red">at risk</span>' in html
+    assert "On 2026-11-15: 2 of 3 covered pass (67%), 1 late. 136 days to the deadline." in html
+    assert (
+        "Pace since 2026-09-30: -5.1 points a week; at that pace 0% pass on the deadline." in html
+    )
+    # the burn-up: three days passing, the dashed pace to the deadline, the target
+    points = re.findall(r"<title>([^<]+)</title></circle>", html)
+    assert points == [
+        "Passing · 2026-09-30: 100%",
+        "Passing · 2026-11-14: 100%",
+        "Passing · 2026-11-15: 67%",
+        "At the current pace · 2026-11-15: 67%",
+        "At the current pace · 2027-03-31: 0%",
+        *(f"Target · {d}: 100%" for d in ("2026-09-30", "2026-11-14", "2026-11-15", "2027-03-31")),
+    ]
+    specs = tables(html)
+    teams = {text(r["team"]): (r["share"][:2], r["covered"][1], r["failing"][1])
+             for r in records(specs["teams"])}  # fmt: skip
+    assert teams == {"Alpha Team": (["50%", 0.5], 2, 1), "Beta Team": (["100%", 1.0], 1, 0)}
+    late = records(specs["late"])
+    assert [(r["entity"][:2], text(r["team"])) for r in late] == [
+        (["Web", "../services/web.html"], "Alpha Team")
+    ]
+    org = page(site, "index.html")
+    assert re.search(
+        r'<a href="initiatives/runbooks.html"[^>]*>Every service links a runbook</a></td>'
+        r'<td><span class="red">at risk</span></td><td>67%</td><td>100%</td>'
+        r"<td>2027-03-31</td><td>1</td>",
+        org,
+    ), org[org.find('id="initiatives"') :][:800]
+
+
 def test_every_service_and_every_standard_have_a_filterable_list(site):
     services = tables(page(site, "services.html"))["services"]
     assert [f["key"] for f in services["filters"]] == [
@@ -367,6 +409,7 @@ def _requests_stay_in(visit, folder: Path) -> list[str]:
         "teams/alpha.html",
         "services/web.html",
         "standards/has_runbook.html",
+        "initiatives/runbooks.html",
     ],
 )
 def test_each_kind_of_page_renders_without_errors_or_requests(site, chromium, path, artifacts):

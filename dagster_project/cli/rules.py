@@ -171,7 +171,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from dagster_project.rules.exemptions import check_exemptions, exemptions_path, load_exemptions
     from dagster_project.rules.fixture_check import check_fixture, real_schema
     from dagster_project.rules.fixtures import fixture_path, load_fixture
-    from dagster_project.rules.loader import key_lines, load_rules, select_rule
+    from dagster_project.rules.initiatives import check_initiatives, load_initiatives
+    from dagster_project.rules.loader import INITIATIVES_DIR, key_lines, load_rules, select_rule
     from dagster_project.rules.model import Problem
     from dagster_project.rules.validate import validate_rule
 
@@ -198,7 +199,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 lines = key_lines(fixture.read_text(encoding="utf-8"), 1)
                 problems += check_fixture(rule, fixture, parsed.cases, lines, schema)
     for stray in sorted(rules_dir.rglob("*.sql")):
-        if len(stray.relative_to(rules_dir).parts) != 2:
+        parts = stray.relative_to(rules_dir).parts
+        if len(parts) != 2 or parts[0] == INITIATIVES_DIR:
             problems.append(
                 Problem(
                     stray,
@@ -211,13 +213,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems += ex_problems
     entities = _entities(warehouse) if catalog is not None else None
     problems += check_exemptions(entries, exemptions_path(rules_dir), all_rules, entities)[1]
+    initiatives = load_initiatives(rules_dir)
+    problems += check_initiatives(initiatives, all_rules, catalog)
     warnings = _warnings(rules, all_rules)
     for p in [*problems, *warnings]:
         print(p)
     if note:
         print(f"note: {note}")
     print(
-        f"checked {len(rules)} rules in {time.monotonic() - started:.2f} s: {len(rules) - invalid} valid, {invalid} invalid"
+        f"checked {len(rules)} rules"
+        + (f" and {len(initiatives)} initiatives" if initiatives else "")
+        + f" in {time.monotonic() - started:.2f} s: {len(rules) - invalid} valid, {invalid} invalid"
         + (f"; {len(problems)} problems" if problems else "")
         + (f"; {len(warnings)} warnings" if warnings else "")
     )

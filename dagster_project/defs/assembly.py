@@ -12,6 +12,7 @@ from dagster_project.config import load_config
 from dagster_project.defs.continuation import build_continuation_sensor
 from dagster_project.defs.dbt import build_dbt_assets, dbt_resource
 from dagster_project.defs.ingestion import build_ingestion_assets
+from dagster_project.defs.initiatives import INITIATIVES_KEY, build_initiatives_asset
 from dagster_project.defs.jobs import NIGHTLY, build_jobs, build_nightly_schedule
 from dagster_project.defs.maturity import (
     BSC_TARGETS_KEY,
@@ -28,6 +29,7 @@ from dagster_project.defs.monitoring import (
     build_freshness_job_and_schedule,
     freshness_policy,
 )
+from dagster_project.defs.notices import build_notices_asset
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
@@ -61,8 +63,9 @@ def build_definitions(
     days = daily_partitions(config)
     rules = build_rule_assets(rules_path, days)
     maturity = build_maturity_assets(rules_path, days)
+    initiatives = build_initiatives_asset(rules_path)
     dbt_models, dbt_reporting = build_dbt_assets(_scorecard_sources(rules))
-    upstream = [*ingestion, dbt_models, *rules, *maturity, dbt_reporting]
+    upstream = [*ingestion, dbt_models, *rules, *maturity, initiatives, dbt_reporting]
     quarterly = build_quarterly_maturity_assets(config, rules_path)
     publish = build_publish_asset(_published_tables(upstream), freshness_policy(config))
     freshness_job, freshness_schedule = build_freshness_job_and_schedule(config)
@@ -71,7 +74,7 @@ def build_definitions(
     nightly = next(job for job in jobs if job.name == NIGHTLY)
     built_first = [key for a in [*ingestion, dbt_models] for key in a.keys]
     return dg.Definitions(
-        assets=[*upstream, publish, build_report_asset(), *quarterly],
+        assets=[*upstream, publish, build_report_asset(), build_notices_asset(), *quarterly],
         asset_checks=[build_freshness_check()],
         jobs=[*jobs, *build_maturity_jobs(config), freshness_job],
         schedules=[
@@ -110,4 +113,7 @@ def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.As
         "scorecards/maturity_snapshots": [SNAPSHOTS_KEY],
         "scorecards/maturity_movements": [SNAPSHOTS_KEY],
         "scorecards/bsc_targets": [BSC_TARGETS_KEY],
+        "scorecards/initiatives": [INITIATIVES_KEY],
+        "scorecards/initiative_rules": [INITIATIVES_KEY],
+        "scorecards/initiative_scope": [INITIATIVES_KEY],
     }

@@ -197,10 +197,17 @@ def ensure_scorecard_sources(warehouse: Path) -> None:
     from dagster_project.maturity.bsc import ensure_schema as bsc_schema
     from dagster_project.maturity.snapshot import ensure_schema as snapshot_schema
     from dagster_project.rules.catalog import ensure_schema as catalog_schema
+    from dagster_project.rules.initiatives import ensure_schema as initiatives_schema
     from dagster_project.rules.store import ensure_schema as results_schema
 
     with connect(warehouse) as con:
-        for ensure in (results_schema, catalog_schema, snapshot_schema, bsc_schema):
+        for ensure in (
+            results_schema,
+            catalog_schema,
+            snapshot_schema,
+            bsc_schema,
+            initiatives_schema,
+        ):
             ensure(con)
 
 

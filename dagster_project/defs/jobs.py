@@ -7,8 +7,8 @@ that writes runs one of them (defs/runner.py), so the UI's runs and partitions t
                and `regrade` with config mode: regrade)
     snapshot   the maturity snapshots as of a day (`stature snapshot`)
     refresh    what follows the rules in the nightly: snapshots, the balanced scorecard's
-               targets, the reporting models, publish, the strategy map and the report
-               (`stature rules apply` ends with it)
+               targets, the initiatives, the reporting models, publish, the strategy map
+               and the report (`stature rules apply` ends with it)
     publish    publish, the strategy map and the report
     report     the report from the published copy
 """
@@ -18,6 +18,7 @@ import datetime as dt
 import dagster as dg
 
 from dagster_project.config import StatureConfig
+from dagster_project.defs.initiatives import INITIATIVES_KEY
 from dagster_project.defs.maturity import (
     BSC_TARGETS_KEY,
     QUARTERLY_GROUP,
@@ -62,7 +63,7 @@ def build_jobs() -> list:
     refresh = dg.define_asset_job(
         REFRESH_JOB,
         selection=(
-            dg.AssetSelection.assets(SNAPSHOTS_KEY, BSC_TARGETS_KEY)
+            dg.AssetSelection.assets(SNAPSHOTS_KEY, BSC_TARGETS_KEY, INITIATIVES_KEY)
             | dg.AssetSelection.groups("dbt_reporting", "publish")
         ),
         description="After rules changed: snapshots, balanced-scorecard targets, reporting "

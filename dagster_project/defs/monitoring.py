@@ -18,7 +18,6 @@ The rule assets' checks (errors, not reported) are in defs/rules.py, the landing
 # No `from __future__ import annotations` here: Dagster checks the type object of the
 # `context` annotation, and a string annotation fails that check.
 import datetime as dt
-import json
 import logging
 import os
 from pathlib import Path
@@ -27,6 +26,7 @@ import dagster as dg
 
 from dagster_project.config import StatureConfig
 from dagster_project.defs.resources import AS_OF_TAG, WAREHOUSE_TAG, StatureResource
+from dagster_project.webhook import post_json
 
 PUBLISHED_KEY = dg.AssetKey(["published", "stature"])
 FRESH = "fresh"
@@ -34,7 +34,6 @@ FRESHNESS_JOB = "published_freshness"
 FRESHNESS_SCHEDULE = "published_freshness_hourly"
 FAILURE_SENSOR = "run_failure_alert"
 ALERTS_LOG = "alerts.log"
-WEBHOOK_TIMEOUT_SECONDS = 10
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +148,6 @@ def alert_line(run: dg.DagsterRun, error: str) -> str:
 def send_alert(line: str, run: dg.DagsterRun, log_dir: Path, webhook_url: str | None) -> str | None:
     """Append the alert to `log_dir/alerts.log` and POST it to the webhook when there is one;
     the webhook's failure is returned (and logged), never raised: the alert is still logged."""
-    import requests
-
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / ALERTS_LOG).open("a", encoding="utf-8") as out:
         out.write(line + "\n")
@@ -164,20 +161,7 @@ def send_alert(line: str, run: dg.DagsterRun, log_dir: Path, webhook_url: str | 
         "status": "failure",
         "tags": {k: v for k, v in run.tags.items() if k.startswith(("stature/", "dagster/"))},
     }
-    try:
-        response = requests.post(
-            webhook_url,
-            data=json.dumps(body),
-            headers={"Content-Type": "application/json"},
-            timeout=WEBHOOK_TIMEOUT_SECONDS,
-        )
-        response.raise_for_status()
-    except requests.RequestException as exc:
-        # The URL may hold a secret (a chat webhook's token): name the error, not the URL.
-        problem = f"the alert webhook did not take the alert: {type(exc).__name__}"
-        log.error(problem)
-        return problem
-    return None
+    return post_json(webhook_url, body, what="alert")
 
 
 def root_cause(event: dg.DagsterEvent) -> str:

@@ -303,6 +303,8 @@ def outcome_of(result: dg.ExecuteInProcessResult, warehouse: Path | None = None)
             rule_errors.append(key)
         if meta.get("not_fresh"):
             not_fresh.append(key)
+        if meta.get("initiative_problems") and meta["initiative_problems"].value:
+            problems += [f"initiative left out: {p}" for p in meta["initiative_problems"].value]
     rejected = sum(rejected_by_step.values())
     if rejected:
         problems.append(f"{rejected} record(s) rejected (see raw_<source>._rejected)")

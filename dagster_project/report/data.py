@@ -38,6 +38,9 @@ VIEW_FILTERS: dict[str, str | None] = {
     "balanced_scorecard": None,
     "service_standards": None,
     "service_maturity": None,
+    "initiative_status": None,
+    "initiative_progress": "grain <> 'entity'",  # the burn-up and per-team progress
+    "initiative_late_entities": None,
 }
 VIEW_NAMES = (*VIEW_FILTERS, "check_history")
 # check_history, as tuples: one per (quarter, rule, entity)

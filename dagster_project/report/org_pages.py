@@ -10,6 +10,7 @@ from dagster_project.maturity.strategy_map import MeasureRef, plan, render_svg
 from dagster_project.report import charts, trends
 from dagster_project.report import format as fmt
 from dagster_project.report.data import Row
+from dagster_project.report.initiative_pages import initiative_list
 from dagster_project.report.site import Site
 from dagster_project.report.tables import Column, Filter, Table, link, num
 
@@ -267,6 +268,7 @@ def org_page(site: Site) -> dict[str, Any]:
         )
         if org_rates
         else None,
+        initiatives=initiative_list(site, root),
         missing=sorted(site.data.missing.items()),
     )
 

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from dagster_project.config import StatureConfig
-from dagster_project.report import entity_pages, org_pages
+from dagster_project.report import entity_pages, initiative_pages, org_pages
 from dagster_project.report.data import load_report_data, published_database
 from dagster_project.report.filenames import INDEX_FILE
 from dagster_project.report.portal import service_document, service_json, team_markdown
@@ -43,13 +43,14 @@ ENTITY_PAGES = (
     ("teams", "team.html", entity_pages.team_page),
     ("services", "service.html", entity_pages.service_page),
     ("standards", "standard.html", entity_pages.standard_page),
+    ("initiatives", "initiative.html", initiative_pages.initiative_page),
 )
 
 
 @dataclass
 class ReportOutputs:
     report: Path
-    pages: dict[str, list[Path]] = field(default_factory=dict)  # teams|services|standards
+    pages: dict[str, list[Path]] = field(default_factory=dict)  # teams|services|standards|...
     services: list[Path] = field(default_factory=list)
     teams: list[Path] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # what the published copy lacks
@@ -130,7 +131,12 @@ def write_outputs(
         page = env.get_template(template).render(**build(site), vocabulary=vocabulary)
         write_atomic(report_dir / file_name, page)
     for kind, template, build in ENTITY_PAGES:
-        ids = {"teams": site.teams, "services": site.services, "standards": site.rules}[kind]
+        ids = {
+            "teams": site.teams,
+            "services": site.services,
+            "standards": site.rules,
+            "initiatives": site.initiatives,
+        }[kind]
         compiled = env.get_template(template)
         outputs.pages[kind] = _replace_folder_files(
             report_dir / kind,

@@ -8,6 +8,7 @@ standard, each one's page address, and the Jinja2 environment the pages render w
     report/teams/<name>.html        one page per team
     report/services/<name>.html     one page per service
     report/standards/<name>.html    one page per standard (rule)
+    report/initiatives/<name>.html  one page per initiative (burn-up, teams, late entities)
     report/assets/site.css, site.js shared by every page (local files: nothing is fetched
                                     from anywhere else)
 
@@ -31,7 +32,7 @@ from dagster_project.report.data import ReportData, Row
 from dagster_project.report.filenames import file_stems
 
 ASSETS = ("site.css", "site.js")
-KINDS = ("teams", "services", "standards")
+KINDS = ("teams", "services", "standards", "initiatives")
 
 
 def environment() -> jinja2.Environment:
@@ -77,6 +78,7 @@ class Site:
     services: dict[str, Row] = field(default_factory=dict)
     teams: dict[str, Row] = field(default_factory=dict)
     rules: dict[str, Row] = field(default_factory=dict)
+    initiatives: dict[str, Row] = field(default_factory=dict)  # reporting.initiative_status
     stems: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> name
     checks_by_service: dict[str, list[Row]] = field(default_factory=dict)
     checks_by_rule: dict[str, list[Row]] = field(default_factory=dict)
@@ -123,10 +125,12 @@ class Site:
             for rid in self.checks_by_rule
             if rid not in data.rule_catalog
         }
+        self.initiatives = {r["initiative_id"]: r for r in data.view("initiative_status") or []}
         self.stems = {
             "services": file_stems(self.services),
             "teams": file_stems(self.teams),
             "standards": file_stems(self.rules),
+            "initiatives": file_stems(self.initiatives),
         }
         self._index_periods()
 

@@ -1,8 +1,9 @@
 """Reading rule files: the YAML header in the first block comment, validated into a
 `RuleHeader`, with every problem pointing at a file and line.
 
-Layout: `<rules_dir>/<scorecard>/<rule_id>.sql`. The header's `id` and `scorecard` must match
-the path, so a rule's asset key and its rows in check_results never drift apart.
+Layout: `<rules_dir>/<scorecard>/<rule_id>.sql` (the folder `initiatives/` is not a
+scorecard). The header's `id` and `scorecard` must match the path, so a rule's asset key
+and its rows in check_results never drift apart.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dagster_project.rules.model import Problem, RuleHeader
 
 HEADER_RE = re.compile(r"\A(\s*)/\*---[ \t]*\r?\n(.*?)^[ \t]*---\*/", re.DOTALL | re.MULTILINE)
 RULE_GLOB = "*/*.sql"
+# Not a scorecard: initiatives (<rules_dir>/initiatives/<id>.yml, rules/initiatives.py).
+INITIATIVES_DIR = "initiatives"
 
 
 def rule_version(text: str) -> str:
@@ -265,7 +268,11 @@ def parse_rule(path: Path, text: str, rules_dir: Path | None = None) -> RuleFile
 
 def rule_files(rules_dir: Path) -> list[Path]:
     """Every rule file under `rules_dir`, in a stable order."""
-    return sorted(p for p in Path(rules_dir).glob(RULE_GLOB) if p.is_file())
+    return sorted(
+        p
+        for p in Path(rules_dir).glob(RULE_GLOB)
+        if p.is_file() and p.parent.name != INITIATIVES_DIR
+    )
 
 
 def load_rules(rules_dir: Path, only: list[str] | tuple[str, ...] | None = None) -> list[RuleFile]:

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -563,13 +564,21 @@ def validate_applies_to(
     """`applies_to` must be a plain boolean expression over the columns of dim_services
     (dim_teams for team rules): no subqueries, tables, aggregates or file functions."""
     assert rule.header is not None and rule.header.applies_to
-    text = rule.header.applies_to
-    line = rule.line_of("applies_to")
-    where = entity_table(rule.header.entity)
+    return check_condition(
+        rule.header.applies_to, rule.header.entity, rule.path, rule.line_of("applies_to"), catalog
+    )
+
+
+def check_condition(
+    text: str, entity: str, path: Path, line: int | None, catalog: Catalog | None
+) -> tuple[str | None, list[Problem]]:
+    """An `applies_to` condition (of a rule or an initiative, in the file at `path`, on
+    `line`) checked as above: its DuckDB SQL, or None and the problems."""
+    where = entity_table(entity)
     table_name = f"{where[0]}.{where[1]}" if where else "the entity table"
 
     def problem(message: str, hint: str = "") -> tuple[None, list[Problem]]:
-        return None, [Problem(rule.path, line, None, f"applies_to: {message}", hint)]
+        return None, [Problem(path, line, None, f"applies_to: {message}", hint)]
 
     try:
         parsed = [s for s in sqlglot.parse(text, read=DIALECT) if s is not None]

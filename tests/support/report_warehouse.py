@@ -27,7 +27,7 @@ from dagster_project.config import load_config
 from dagster_project.manifest import schema_models
 from dagster_project.maturity import bsc, snapshot
 from dagster_project.publish import publish
-from dagster_project.rules import catalog, store
+from dagster_project.rules import catalog, initiatives, store
 from dagster_project.rules.loader import load_rules
 from tests.support.dbt_run import create_like_model, dbt_build, insert_rows
 
@@ -285,6 +285,39 @@ def _write_check_results(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# One initiative over has_runbook: every service passes on 2026-09-30 and 2026-11-14, `web`
+# fails on AS_OF (2/3 passing: at risk, web late for alpha).
+INITIATIVE = {
+    "initiative_id": "runbooks", "title": "Every service links a runbook", "owner": "sre-team",
+    "description": "Runbooks one click from the alert.", "entity": "service",
+    "applies_to": None, "scorecard": None, "level": None, "start_date": dt.date(2026, 9, 1),
+    "deadline": dt.date(2027, 3, 31), "target": 1.0, "pace_days": 90, "path": None,
+    "version": "v1", "loaded_at": dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC),
+}  # fmt: skip
+
+
+def _write_initiative(con: duckdb.DuckDBPyConnection) -> None:
+    insert_rows(con, "scorecards.initiatives", [INITIATIVE])
+    insert_rows(
+        con,
+        "scorecards.initiative_rules",
+        [{"initiative_id": "runbooks", "rule_id": "has_runbook"}],
+    )
+    insert_rows(
+        con,
+        "scorecards.initiative_scope",
+        [
+            {
+                "initiative_id": "runbooks",
+                "entity_type": "service",
+                "entity_id": s[0],
+                "as_of": AS_OF,
+            }
+            for s in SERVICES
+        ],
+    )
+
+
 def _write_maturity(con: duckdb.DuckDBPyConnection) -> None:
     computed = dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC)
     rows = []
@@ -392,9 +425,10 @@ def build_contract_warehouse(path: Path, *, work_dir: Path | None = None) -> Pat
     with duckdb.connect(str(path)) as con:
         con.execute("SET TimeZone = 'UTC'")
         _write_marts(con)
-        for ddl in (store.DDL, catalog.DDL, snapshot.DDL, bsc.DDL):
+        for ddl in (store.DDL, catalog.DDL, snapshot.DDL, bsc.DDL, initiatives.DDL):
             con.execute(ddl)
         _write_check_results(con)
+        _write_initiative(con)
         _write_maturity(con)
         _write_balanced_scorecard(con)
     rules = write_rules(path.parent / "rules")
@@ -824,6 +858,10 @@ PARTS = {
         "scorecards.maturity_audit",
     ),
     "balanced_scorecard": ("scorecards.balanced_scorecard", "scorecards.bsc_targets"),
+    "initiatives": (
+        "scorecards.initiatives", "scorecards.initiative_rules", "scorecards.initiative_scope",
+        "scorecards.initiative_progress", "scorecards.initiative_status",
+    ),
 }  # fmt: skip
 
 
@@ -861,11 +899,15 @@ def published_copy(root: Path, *, strategy_map: bool = True, **parts: bool):
 # The reporting views the site, the notebook and BI tools read.
 VIEW_NAMES = [
     "reporting.balanced_scorecard",
+    "reporting.check_changes",
     "reporting.check_history",
     "reporting.dora_tier_bands",
     "reporting.dora_trends",
     "reporting.dora_trends_by_metric",
     "reporting.fiscal_periods",
+    "reporting.initiative_late_entities",
+    "reporting.initiative_progress",
+    "reporting.initiative_status",
     "reporting.maturity_distribution",
     "reporting.maturity_history",
     "reporting.maturity_movements",
