@@ -71,28 +71,27 @@ def test_check_reports_bad_exemptions_and_fixtures(
     assert "tests/good.yml" in out and "cases" in out
 
 
-def test_check_is_fast_and_imports_neither_dagster_nor_dbt(tmp_path):
+def test_check_imports_neither_dagster_nor_dbt(tmp_path):
+    """`rules check` stays quick in an editor's save hook because it loads no orchestration
+    or dbt (its speed is a benchmark's business, not a timed test's)."""
     script = textwrap.dedent(
         f"""
-        import argparse, sys, time
-        t = time.monotonic()
+        import sys
         from dagster_project.cli import build_parser
         args = build_parser().parse_args(["rules", "check", "--rules-dir", {str(REPO / "rules_sql")!r},
                                   "--warehouse", {str(tmp_path / "none.duckdb")!r}])
         code = args.func(args)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("dagster", "dbt", "dagster_dbt", "dlt"))
-        print("RESULT", code, heavy, round(time.monotonic() - t, 2))
+        print("RESULT", code, heavy)
         """
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT"))
-    _, code, rest = line.split(" ", 2)
-    heavy, seconds = rest.rsplit(" ", 1)
+    _, code, heavy = line.split(" ", 2)
     assert code == "0", proc.stdout
     assert heavy == "[]"
-    assert float(seconds) < 5.0
 
 
 def test_test_runs_fixtures_and_reports_failures(cli, capsys, rules_dir, write_rule):
