@@ -106,4 +106,5 @@ SOURCE = Source(
     files=FILES,
     row=row,
     unique_keys=True,
+    file_history="ingestion.sources.catalog.git_history",
 )
