@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.rules.model import ALLOWED_SCHEMAS
+from dagster_project.warehouse import connect
 
 HISTORY = ("marts", "dim_services_history")
 
@@ -32,15 +33,12 @@ class CatalogHistory:
 
     @classmethod
     def read(cls, warehouse: Path) -> CatalogHistory:
-        """The warehouse's catalog epochs (none without a history table)."""
-        try:
-            con = duckdb.connect(str(warehouse), read_only=True)
-        except duckdb.Error:
+        """The warehouse's catalog epochs (none without a history table, or a warehouse).
+        Waits, like the sandbox, while another process writes the warehouse."""
+        if not Path(warehouse).exists():
             return cls()
-        try:
+        with connect(warehouse, read_only=True) as con:
             return cls.from_connection(con)
-        finally:
-            con.close()
 
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection, database: str = "") -> CatalogHistory:
