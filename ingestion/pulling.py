@@ -258,6 +258,8 @@ def _run(pull: Pull) -> None:
     try:
         if src.api is None:
             copy_files(pull)
+            if src.file_history is not None:
+                importlib.import_module(src.file_history).pull(pull)
             return
         api = importlib.import_module(src.api)
         pull.client = _client(pull, api)

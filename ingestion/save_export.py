@@ -78,6 +78,12 @@ class ExportWriter:
         self.files[rel] = (endpoint, endpoint)
         return rel
 
+    def text(self, rel: str, text: str, *, endpoint: str, url: str) -> str:
+        """Write a file's text as it was fetched (a catalog-info file at one commit)."""
+        self._write(rel, text)
+        self.files[rel] = (endpoint, url)
+        return rel
+
     def copy(self, source_path: Path, rel: str, *, origin: str) -> str:
         """Copy a local file (catalog YAML, inputs CSV) into the layout."""
         target = self.root / rel

@@ -177,6 +177,9 @@ class Source:
     # Python module with `pull(pull)` for API mode (imported only when pulling); None: the
     # source is read from files (catalog, inputs) in both modes.
     api: str | None = None
+    # A source read from files: Python module with `pull(pull)` that adds, in API mode, the
+    # earlier versions of those files (the catalog's git history); None: nothing more.
+    file_history: str | None = None
     auth: str | None = None  # the auth scheme of ingestion.http.credentials
     # Placeholders naming the folder a record belongs to (`owner`, `repo`), and the check that
     # the folder is wanted: returns why it is not, or None. Used by GitHub's known repos.

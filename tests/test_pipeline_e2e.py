@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 
 PUBLIC_TABLES = [
     "marts.dim_services",
+    "marts.dim_services_history",
     "marts.dim_teams",
     "marts.fct_deployments",
     "marts.fct_changes",

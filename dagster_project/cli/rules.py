@@ -414,6 +414,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         )
     for p in [*problems, *report.problems]:
         print(f"PROBLEM {p}")
+    for note in report.notes:
+        print(f"note: {note}")
     if outcome and outcome.errors:
         for e in outcome.errors:
             print(f"ERROR {e}")

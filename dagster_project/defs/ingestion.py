@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from dagster_project.defs.resources import StatureResource
+from dagster_project.defs.resources import StatureResource, run_as_of
 from ingestion import SourceReport, ingest_source, land_empty
 from ingestion.registry import SOURCES, tables_of
 from ingestion.spec import REJECTED_TABLE
@@ -33,9 +33,6 @@ def _known_repos(stature: StatureResource) -> list[str]:
 
 
 def _ingest(context: AssetExecutionContext, stature: StatureResource, source: str) -> SourceReport:
-    config = stature.load()
-    warehouse = stature.warehouse_path(config)
-    export_dir = stature.export_path(config)
     last_report: dict[str, float] = {}
 
     def progress(src: str, table: str, n: int) -> None:
@@ -45,6 +42,33 @@ def _ingest(context: AssetExecutionContext, stature: StatureResource, source: st
             last_report[table] = now
             context.log.info(f"{src}.{table}: {n} records so far")
 
+    report = _land(context, stature, source, progress)
+    if source == "catalog" and report.rows:  # landed (the git history may have failed)
+        _record_catalog(context, stature)
+    return report
+
+
+def _record_catalog(context: AssetExecutionContext, stature: StatureResource) -> None:
+    """Add the catalog just landed to its history, as of the run's date. A failure here costs
+    that day's history entry, not the run: it is logged and the rest goes on."""
+    from ingestion.catalog_history import record_catalog
+
+    config = stature.load()
+    as_of = run_as_of(context, config)
+    try:
+        added = record_catalog(stature.warehouse_path(config), as_of)
+    except Exception as exc:
+        context.log.error(f"catalog history not recorded for {as_of}: {type(exc).__name__}: {exc}")
+        return
+    context.log.info(f"catalog history: {added} version(s) recorded as of {as_of}")
+
+
+def _land(
+    context: AssetExecutionContext, stature: StatureResource, source: str, progress
+) -> SourceReport:
+    config = stature.load()
+    warehouse = stature.warehouse_path(config)
+    export_dir = stature.export_path(config)
     if export_dir is not None:
         context.log.info(f"{source}: reading export directory {export_dir}")
         return ingest_source(

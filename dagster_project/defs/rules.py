@@ -220,6 +220,8 @@ def _evaluate(context, stature: StatureResource, cfg: StatureConfig, selected, d
     )
     for problem in report.problems:
         context.log.warning(str(problem))
+    for note in report.notes:  # e.g. dates the catalog history does not reach
+        context.log.warning(note)
     out: dict[str, dict[str, object]] = {}
     for rule_id in selected:
         outcome = report.rules.get(rule_id)

@@ -512,6 +512,7 @@ class Snapshots:
             run_id=self.run_id or f"snapshot-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
         )
         report.evaluated += missing
+        report.notes += [n for n in outcome.notes if n not in report.notes]
         report.rule_errors += [
             f"{rule_id}: {outcome.rules[rule_id].errors[0]}" for rule_id in outcome.failed_rules
         ]

@@ -26,6 +26,7 @@ import pyarrow as pa
 from dagster_project.config import StatureConfig
 from dagster_project.rules import grade
 from dagster_project.rules.catalog import write_rule_catalog
+from dagster_project.rules.catalog_asof import CatalogHistory
 from dagster_project.rules.exemptions import (
     Exemption,
     check_exemptions,
@@ -102,6 +103,7 @@ class EvaluationReport:
     rules: dict[str, RuleOutcome] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the catalog history's reach
     rows_written: int = 0
     seconds: float = 0.0
     rows: list[dict] | None = None
@@ -129,6 +131,7 @@ class EvaluationReport:
             if str(p) not in {str(q) for q in self.problems}:
                 self.problems.append(p)
         self.drafts = sorted(set(self.drafts) | set(other.drafts))
+        self.notes += [n for n in other.notes if n not in self.notes]
         for rule_id, o in other.rules.items():
             mine = self.rules.setdefault(rule_id, o)
             if mine is not o:
@@ -153,6 +156,7 @@ class EvaluationReport:
             lines.append(f"FAILED {o.scorecard}/{rule_id}: {o.errors[0]}")
             lines += [f"    {e}" for e in o.errors[1:3]]
         lines += [f"PROBLEM {p}" for p in self.problems]
+        lines += [f"NOTE {n}" for n in self.notes]
         return "\n".join(lines)
 
 
@@ -310,13 +314,17 @@ def evaluate_ruleset(
     state: RunState | None = None,
     batching: bool = True,
     unavailable: Mapping[str, str] | None = None,
+    catalog_as_of: dt.date | None = None,
 ) -> tuple[EvaluationReport, pa.Table, pa.Table]:
     """Evaluate `rules` for `dates` in one sandbox; return the report, the narrow results
     and the per-rule metadata (store.py joins them). Nothing is written.
 
     `unavailable` maps tables (`marts.fct_changes`) that are not fresh (their build failed
     this run) to the reason: a rule reading one is not run, and every entity it applies to
-    gets `not_reported` with that reason as its note, never the stale value."""
+    gets `not_reported` with that reason as its note, never the stale value.
+
+    `catalog_as_of`: the rules read `marts.dim_services` as the catalog was on that date
+    (every date of `dates` must see the same catalog: CatalogHistory.group)."""
     if not dates:
         raise ValueError("no evaluation date given")
     started = time.monotonic()
@@ -336,7 +344,7 @@ def evaluate_ruleset(
         prepared.append(p)
         seen[rule.rule_id] = p
         report.rules[rule.rule_id] = p.outcome
-    with Sandbox(warehouse, timeout_seconds) as sandbox:
+    with Sandbox(warehouse, timeout_seconds, catalog_as_of=catalog_as_of) as sandbox:
         con = sandbox.con
         catalog = Catalog.from_connection(con, WAREHOUSE_ALIAS)
         con.execute(grade.SCRATCH_DDL)
@@ -658,7 +666,14 @@ def evaluate_dates(
     dates = sorted(set(dates))
     per_date = _count_entities(warehouse, rules)
     state = RunState()
-    for chunk in _chunks(dates, per_date):
+    history = CatalogHistory.read(warehouse)
+    report.notes += [n for n in [history.note(dates)] if n]
+    chunks = [
+        (binding, chunk)
+        for binding, same_catalog in history.group(dates)
+        for chunk in _chunks(same_catalog, per_date)
+    ]
+    for binding, chunk in chunks:
         part, results, meta = evaluate_ruleset(
             warehouse=warehouse,
             rules=rules,
@@ -673,6 +688,7 @@ def evaluate_dates(
             state=state,
             batching=batching,
             unavailable=unavailable,
+            catalog_as_of=binding,
         )
         started = time.monotonic()
         if write:
@@ -739,6 +755,7 @@ def preview_rules(
 ) -> EvaluationReport:
     """Evaluate without writing (drafts included) and return the rows: preview, diff, test."""
     run_id = "preview"
+    history = CatalogHistory.read(warehouse)
     report, results, meta = evaluate_ruleset(
         warehouse=warehouse,
         rules=rules,
@@ -748,6 +765,8 @@ def preview_rules(
         known_rules=known_rules,
         timeout_seconds=timeout_seconds,
         run_id=run_id,
+        catalog_as_of=history.binding(as_of),
     )
+    report.notes += [n for n in [history.note([as_of])] if n]
     report.rows = full_rows(results, meta, run_id=run_id, evaluated_at=dt.datetime.now(dt.UTC))
     return report

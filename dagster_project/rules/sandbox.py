@@ -6,6 +6,9 @@ per query enforced by `interrupt()`.
 turned off; it cannot be turned back on once the configuration is locked. The engine's own
 scratch tables live in the in-memory catalog `memory`, which a rule cannot write to (a rule
 is one SELECT, checked before it runs).
+
+For a past date (`catalog_as_of`) the schemas rules read are views in `memory`, and
+`marts.dim_services` there is the catalog as it was on that date (rules/catalog_asof.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.rules.catalog_asof import bind_catalog
 from dagster_project.warehouse import LOCK_RETRY_SECONDS
 
 WAREHOUSE_ALIAS = "wh"
@@ -92,8 +96,16 @@ class Watchdog:
 class Sandbox:
     """A locked, read-only view of the warehouse for running rule SQL."""
 
-    def __init__(self, warehouse: Path, timeout_seconds: float = 30.0, threads: int | None = None):
+    def __init__(
+        self,
+        warehouse: Path,
+        timeout_seconds: float = 30.0,
+        threads: int | None = None,
+        catalog_as_of: dt.date | None = None,
+    ):
         self.warehouse = Path(warehouse)
+        self.catalog_as_of = catalog_as_of
+        self.database = WAREHOUSE_ALIAS  # what `USE` names: `memory` when the catalog is bound
         if not self.warehouse.exists():
             raise WarehouseMissing(
                 f"{self.warehouse}: warehouse not found; build it first (stature run), or pass --warehouse FILE"
@@ -122,7 +134,13 @@ class Sandbox:
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"SET {setting} = false")
         self._attach(path)
-        con.execute(f"USE {WAREHOUSE_ALIAS}")
+        if self.catalog_as_of is not None and bind_catalog(
+            con, WAREHOUSE_ALIAS, self.catalog_as_of
+        ):
+            self.database = "memory"
+        else:
+            self.catalog_as_of = None
+        con.execute(f"USE {self.database}")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
 
@@ -143,7 +161,7 @@ class Sandbox:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Another connection to the same sandbox (for a worker thread): same lock-down."""
         cur = self.con.cursor()
-        cur.execute(f"USE {WAREHOUSE_ALIAS}")
+        cur.execute(f"USE {self.database}")
         return cur
 
     @contextmanager

@@ -25,6 +25,7 @@ DUCKDB_TYPES = {
     "double": "DOUBLE",
     "json": "JSON",
     "bool": "BOOLEAN",
+    "date": "DATE",
 }
 DLT_COLUMNS = {"_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR"}
 

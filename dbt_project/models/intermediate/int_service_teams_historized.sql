@@ -1,6 +1,7 @@
 -- One row per (service, owning team, valid_from): who owned each service when.
 -- `stature.dev/owner-history` ("team@YYYY-MM-DD,team@YYYY-MM-DD") records reorgs; without it
--- the catalog owner owns the service for all time. The first owner's period is open-ended
+-- the owners of the catalog's recorded versions do (the current owner for all time when the
+-- catalog has a single version). The first owner's period is open-ended
 -- backwards (valid_from 1970-01-01), so events before the first recorded date still have a team.
 with components as (
     select
@@ -46,15 +47,34 @@ services_with_history as (
     from valid_entries
 ),
 
+-- Without it, the owners the catalog's own history recorded (int_service_versions_historized):
+-- a version whose owner differs from the one before starts that owner's period.
+catalog_owners as (
+    select
+        service_id,
+        owner_team_id as team_id,
+        recorded_from,
+        lag(owner_team_id) over (
+            partition by service_id order by recorded_from
+        ) as previous_team_id
+    from {{ ref('int_service_versions_historized') }}
+),
+
 without_history as (
     select
-        components.service_id,
-        components.owner_team_id as team_id,
-        cast(null as date) as recorded_from
-    from components
+        catalog_owners.service_id,
+        catalog_owners.team_id,
+        catalog_owners.recorded_from
+    from catalog_owners
     left join services_with_history
-        on components.service_id = services_with_history.service_id
-    where services_with_history.service_id is null and components.owner_team_id is not null
+        on catalog_owners.service_id = services_with_history.service_id
+    where
+        services_with_history.service_id is null
+        and catalog_owners.team_id is not null
+        and (
+            catalog_owners.previous_team_id is null
+            or catalog_owners.previous_team_id <> catalog_owners.team_id
+        )
 ),
 
 entries as (

@@ -1,5 +1,6 @@
 -- One row per team: catalog Groups of type team, plus any team a service names as its owner
--- (now or in its history) without a Group entity, so every team_id elsewhere resolves here.
+-- (now, in its owner history or in an earlier catalog version) without a Group entity, so
+-- every team_id elsewhere resolves here.
 with groups as (
     select * from {{ ref('stg_catalog__groups') }}
     where coalesce(group_type, 'team') = 'team'
@@ -7,6 +8,10 @@ with groups as (
 
 owners as (
     select distinct team_id from {{ ref('int_service_teams_historized') }}
+    union
+    select distinct owner_team_id as team_id
+    from {{ ref('int_service_versions_historized') }}
+    where owner_team_id is not null
     union
     select distinct owner_team_id as team_id
     from {{ ref('stg_catalog__components') }}

@@ -1,5 +1,8 @@
 """Backstage catalog: catalog-info YAML documents (Component, Group, System, ...). Read from
 files in both modes (`catalog/**/*.yaml` of an export, `sources.catalog.paths` otherwise).
+Earlier versions of the documents (`catalog/history/<YYYY-MM-DD>/**/*.yaml`: each holds from
+that date until the entity's next version) land in `entity_versions`; every run adds the
+catalog it read there too (ingestion.catalog_history).
 
 An entity (kind, namespace, name; compared without regard to case, as Backstage does) may be
 declared once: a second declaration is rejected naming both places, so which one counts never
@@ -7,10 +10,11 @@ depends on the order files happen to be read in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ingestion.records import field
+from ingestion.records import RecordError, field
 from ingestion.sources.github import REPO_ANNOTATION
 from ingestion.spec import ExportFile, RawTable, Source, present
 
@@ -31,7 +35,22 @@ TABLES = (
         ),
     ),
 )
+VERSIONS = RawTable(
+    "catalog",
+    "entity_versions",
+    ("kind", "namespace", "name", "valid_from"),
+    {"kind": "text", "namespace": "text", "name": "text", "valid_from": "date"},
+    "Earlier versions of catalog entities: one row per (entity, date from which it held), from "
+    "the export's catalog/history/<date>/ folders, the catalog files' git history (API mode) "
+    "and the catalog each run read (as of its date).",
+    typed=TABLES[0].typed,
+)
+TABLES = (*TABLES, VERSIONS)
+HISTORY_FOLDER = "history"
 FILES = (
+    # First: a file matches the first pattern that fits, and history files are .yaml too.
+    ExportFile("entity_versions", HISTORY_FOLDER + "/{valid_from}/{path+}.yaml", "yaml"),
+    ExportFile("entity_versions", HISTORY_FOLDER + "/{valid_from}/{path+}.yml", "yaml"),
     ExportFile("entities", "{path+}.yaml", "yaml"),
     ExportFile("entities", "{path+}.yml", "yaml"),
 )
@@ -41,7 +60,24 @@ def row(table: str, item: dict[str, Any], context: Mapping[str, Any]) -> dict[st
     kind = str(field(item, "kind"))
     name = str(field(item, "metadata.name", key=kind))
     namespace = str((item.get("metadata") or {}).get("namespace") or "default")
-    return {"kind": kind, "namespace": namespace, "name": name}
+    out: dict[str, Any] = {"kind": kind, "namespace": namespace, "name": name}
+    if table == VERSIONS.name:
+        out["valid_from"] = version_date(str(context.get("valid_from")), name)
+    return out
+
+
+def version_date(folder: str, key: str | None = None) -> dt.date:
+    """The date a history folder is named for (`2026-03-01`), or a RecordError saying so."""
+    try:
+        return dt.date.fromisoformat(folder)
+    except ValueError:
+        raise RecordError(
+            f"history folder '{folder}' is not a date: name it YYYY-MM-DD "
+            f"(catalog/{HISTORY_FOLDER}/2026-03-01/...)",
+            key,
+            field="valid_from",
+            value=folder,
+        ) from None
 
 
 def annotation_values(entities: Iterable[Any], annotation: str) -> list[str]:
@@ -84,4 +120,11 @@ def repos_of(entities: Iterable[Any]) -> set[str]:
     return {slug.lower() for slug in repo_slugs(entities)}
 
 
-SOURCE = Source(name="catalog", tables=TABLES, files=FILES, row=row, unique_keys=True)
+SOURCE = Source(
+    name="catalog",
+    tables=TABLES,
+    files=FILES,
+    row=row,
+    unique_keys=True,
+    file_history="ingestion.sources.catalog.git_history",
+)
