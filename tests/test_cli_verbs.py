@@ -21,7 +21,7 @@ import duckdb
 import pytest
 import yaml
 
-from tests.conftest import REPO, STATURE, NightlyRun, make_workspace
+from tests.conftest import REPO, SMALL_ORG_END, STATURE, NightlyRun, make_workspace
 from tests.support.replay_server import ExportApi, LocalServer
 
 pytestmark = pytest.mark.slow
@@ -99,7 +99,16 @@ def test_sample_org_writes_the_session_org_and_its_ndjson_bundles_land_the_same_
 
     ws = make_workspace(tmp_path / "ws", bundled)
     warehouse = tmp_path / "bundled.duckdb"  # --warehouse beats the config's
-    result = ws.stature("ingest", "--export-dir", str(bundled), "--warehouse", str(warehouse))
+    # as of the run's date: the catalog's recorded versions start on the landing's date
+    result = ws.stature(
+        "ingest",
+        "--export-dir",
+        str(bundled),
+        "--warehouse",
+        str(warehouse),
+        "--as-of",
+        SMALL_ORG_END.isoformat(),
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert not ws.warehouse.exists()
     # raw_meta is the landing's own record (which files were read, when): the files differ
