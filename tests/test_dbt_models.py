@@ -28,21 +28,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.maturity import bsc, snapshot
-from dagster_project.rules import catalog, store
+from dagster_project.defs.dbt import ensure_scorecard_sources
 from tests.support import raw_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
-SCORECARD_SCHEMAS = (
-    store.ensure_schema,
-    catalog.ensure_schema,
-    bsc.ensure_schema,
-    snapshot.ensure_schema,
-)
-
-
 def run_dbt(warehouse: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run dbt against `warehouse`, with its target and logs under tmp_path (the project's
     own target/ holds the manifest Dagster reads, so tests never write there)."""
@@ -343,10 +334,9 @@ def test_dbt_build_passes_on_empty_raw_tables(tmp_path: Path) -> None:
     unit: dict[str, str] = {}
     for step in ("marts", "reporting"):
         if step == "reporting":
-            # The reporting models read the tables the rule and maturity stages create.
-            with duckdb.connect(str(warehouse)) as con:
-                for ensure_schema in SCORECARD_SCHEMAS:
-                    ensure_schema(con)
+            # The reporting models read the tables the rule, initiative and maturity stages
+            # create: made empty the way the nightly's reporting step makes them.
+            ensure_scorecard_sources(warehouse)
             args = ("build", "--select", "tag:reporting")
         else:
             args = ("build",)
