@@ -29,6 +29,7 @@ VOLATILE = {
     "changed_at",
     "requested_at",  # maturity_audit: when a close was asked for
     "first_seen_at",  # rule_versions: when a rule version was first stored
+    "loaded_at",  # initiatives: when the initiative files were last landed
 }
 
 
