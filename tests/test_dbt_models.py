@@ -34,6 +34,8 @@ from tests.support import raw_fixture
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
+
+
 def run_dbt(warehouse: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run dbt against `warehouse`, with its target and logs under tmp_path (the project's
     own target/ holds the manifest Dagster reads, so tests never write there)."""
