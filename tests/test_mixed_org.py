@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -32,8 +31,8 @@ from ingestion.registry import SOURCES
 from tests.support.api_shapes import sha
 from tests.support.mixed_org import write_mixed_org
 from tests.support.replay_server import ExportApi, LocalServer
+from tests.support.scenario import at, build, records
 from tests.test_api_ingest import snapshot
-from tests.test_dbt_models import run_dbt
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -45,10 +44,6 @@ NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC).timestamp()
 UTC = dt.UTC
 
 
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 # --- the org, built once per mode ---------------------------------------------------------------
 
 
@@ -57,18 +52,12 @@ def mixed_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_mixed_org(tmp_path_factory.mktemp("mixed_org") / "export")
 
 
-def _build(warehouse: Path, work: Path) -> Path:
-    result = run_dbt(warehouse, work, "build", "--exclude", "test_type:unit")
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return warehouse
-
-
 @pytest.fixture(scope="session")
 def mixed_by_export(mixed_export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("mixed_by_export")
     report = ingest_export(mixed_export, work / "warehouse.duckdb")
     assert report.ok, report.lines()
-    return _build(work / "warehouse.duckdb", work)
+    return build(work / "warehouse.duckdb", work)
 
 
 @pytest.fixture(scope="session")
@@ -102,22 +91,12 @@ def mixed_by_api(mixed_export: Path, tmp_path_factory: pytest.TempPathFactory) -
         reports = {s: pull_source(s, config, warehouse, settings=settings) for s in SOURCES}
     assert {s: r.error for s, r in reports.items()} == dict.fromkeys(SOURCES)
     assert not any(r.rejected for r in reports.values())
-    return _build(warehouse, work)
+    return build(warehouse, work)
 
 
 @pytest.fixture(scope="module", params=["export", "api"])
 def mixed_org(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(f"mixed_by_{request.param}")
-
-
-def records(warehouse: Path, sql: str) -> dict[Any, dict[str, Any]]:
-    """Rows of `sql` keyed by their first column, each as {column: value} without it."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute("set TimeZone = 'UTC'")
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in rows}
 
 
 def test_api_mode_lands_exactly_what_the_export_lands(mixed_by_export, mixed_by_api):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -31,8 +30,8 @@ from ingestion.registry import SOURCES
 from tests.support.api_shapes import sha
 from tests.support.monorepo_org import REPO, write_monorepo_org
 from tests.support.replay_server import ExportApi, LocalServer
+from tests.support.scenario import at, build, records
 from tests.test_api_ingest import snapshot
-from tests.test_dbt_models import run_dbt
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -43,19 +42,9 @@ ENV = {f"{s.upper()}_TOKEN": TOKEN for s in SOURCES} | {"JENKINS_USER": "stature
 NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC).timestamp()
 
 
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-
-
 @pytest.fixture(scope="session")
 def monorepo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_monorepo_org(tmp_path_factory.mktemp("monorepo_org") / "export")
-
-
-def _build(warehouse: Path, work: Path) -> Path:
-    result = run_dbt(warehouse, work, "build", "--exclude", "test_type:unit")
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return warehouse
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +52,7 @@ def monorepo_by_export(monorepo_export: Path, tmp_path_factory: pytest.TempPathF
     work = tmp_path_factory.mktemp("monorepo_by_export")
     report = ingest_export(monorepo_export, work / "warehouse.duckdb")
     assert report.ok, report.lines()
-    return _build(work / "warehouse.duckdb", work)
+    return build(work / "warehouse.duckdb", work)
 
 
 @pytest.fixture(scope="session")
@@ -95,22 +84,12 @@ def monorepo_by_api(monorepo_export: Path, tmp_path_factory: pytest.TempPathFact
         reports = {s: pull_source(s, config, warehouse, settings=settings) for s in SOURCES}
     assert {s: r.error for s, r in reports.items()} == dict.fromkeys(reports)
     assert not any(r.rejected for r in reports.values())
-    return _build(warehouse, work)
+    return build(warehouse, work)
 
 
 @pytest.fixture(scope="module", params=["export", "api"])
 def monorepo(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(f"monorepo_by_{request.param}")
-
-
-def records(warehouse: Path, sql: str) -> dict[Any, dict[str, Any]]:
-    """Rows of `sql` keyed by their first column, each as {column: value} without it."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute("set TimeZone = 'UTC'")
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in rows}
 
 
 def test_api_mode_lands_the_files_the_export_holds(monorepo_by_export, monorepo_by_api):
