@@ -5,11 +5,7 @@ dependencies the Dagster UI shows."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import dagster as dg
 import duckdb
@@ -28,6 +24,7 @@ from dagster_project.defs.monitoring import (
 )
 from dagster_project.defs.resources import WAREHOUSE_TAG
 from tests.conftest import REPO
+from tests.support.webhook import recording_webhook
 
 
 def _published(folder: Path, at: dt.datetime) -> Path:
@@ -78,28 +75,10 @@ def test_the_freshness_job_checks_the_published_copy_in_dagster(tmp_path, hours,
     assert not result.get_asset_materialization_events()  # a check, no copy made
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    posts: ClassVar[list[dict]] = []
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        type(self).posts.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-
 @pytest.fixture
 def webhook():
-    _Recorder.posts = []
-    server = HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", _Recorder.posts
-    server.shutdown()
-    server.server_close()
+    with recording_webhook("/hook", status=204) as hook:
+        yield hook
 
 
 def test_a_failed_run_writes_an_alert_line_and_posts_it_to_the_webhook(

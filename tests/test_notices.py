@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import ClassVar
 
 import dagster as dg
 import duckdb
@@ -31,6 +28,7 @@ from dagster_project.defs.notices import build_notices_asset
 from dagster_project.defs.resources import StatureResource
 from dagster_project.notices import build_notices, markdown, post_notices, write_notices
 from tests.support.report_warehouse import published_copy
+from tests.support.webhook import recording_webhook
 
 EXEMPTIONS = """\
 - rule: sec_scan
@@ -150,28 +148,10 @@ def test_a_run_with_no_change_writes_no_changes_notices(copy):
     assert [r["initiative_id"] for r in notices[0].initiatives_at_risk] == ["runbooks"]
 
 
-class _Hook(BaseHTTPRequestHandler):
-    posts: ClassVar[list[dict]] = []
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        type(self).posts.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def webhook():
-    _Hook.posts = []
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hooks/T0/secret-token", _Hook.posts
-    server.shutdown()
-    server.server_close()
+    with recording_webhook("/hooks/T0/secret-token", status=200) as hook:
+        yield hook
 
 
 def test_the_notices_asset_posts_each_team_with_news_to_the_webhook(copy, webhook, monkeypatch):
