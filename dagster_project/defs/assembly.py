@@ -33,7 +33,7 @@ from dagster_project.defs.notices import build_notices_asset
 from dagster_project.defs.publish import build_publish_asset
 from dagster_project.defs.reporting import build_report_asset
 from dagster_project.defs.resources import StatureResource
-from dagster_project.defs.rules import build_rule_assets, daily_partitions
+from dagster_project.defs.rules import build_rule_assets, daily_partitions, on_latest_day
 from dagster_project.publish import PUBLIC_SCHEMAS
 
 
@@ -90,30 +90,32 @@ def build_definitions(
     )
 
 
-def _published_tables(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
+def _published_tables(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetDep]:
     """What publish copies, and so reads: the tables of the public schemas (marts,
-    scorecards, reporting), never the raw landings or dbt's staging and intermediate models.
-    The strategy map is drawn into the published folder after publish: not one of them."""
-    return [
-        key
-        for a in upstream
-        for key in a.keys
-        if key.path[0] in PUBLIC_SCHEMAS and key != STRATEGY_MAP_KEY
-    ]
+    scorecards, reporting), never the raw landings or dbt's staging and intermediate models
+    (daily assets on their latest day). The strategy map is drawn into the published folder
+    after publish: not one of them."""
+    deps = []
+    for a in upstream:
+        keys = [k for k in a.keys if k.path[0] in PUBLIC_SCHEMAS and k != STRATEGY_MAP_KEY]
+        deps += on_latest_day(keys) if a.partitions_def else [dg.AssetDep(k) for k in keys]
+    return deps
 
 
-def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.AssetKey]]:
+def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.AssetDep]]:
     """Which assets write the scorecards tables the reporting models read as dbt sources: the
-    rule engine writes check results and the rule catalog from every rule asset (and from the
-    maturity stage when it evaluates a quarter's last day)."""
-    evaluations = [*(key for a in rules for key in a.keys), SNAPSHOTS_KEY]
+    rule engine writes check results and the rule catalog from every rule asset, on their
+    latest day (and the maturity stage when it evaluates a quarter's last day)."""
+    evaluations = [
+        *on_latest_day([*(key for a in rules for key in a.keys), SNAPSHOTS_KEY]),
+    ]
     return {
         "scorecards/check_results": evaluations,
         "scorecards/rule_catalog": evaluations,
-        "scorecards/maturity_snapshots": [SNAPSHOTS_KEY],
-        "scorecards/maturity_movements": [SNAPSHOTS_KEY],
-        "scorecards/bsc_targets": [BSC_TARGETS_KEY],
-        "scorecards/initiatives": [INITIATIVES_KEY],
-        "scorecards/initiative_rules": [INITIATIVES_KEY],
-        "scorecards/initiative_scope": [INITIATIVES_KEY],
+        "scorecards/maturity_snapshots": on_latest_day([SNAPSHOTS_KEY]),
+        "scorecards/maturity_movements": on_latest_day([SNAPSHOTS_KEY]),
+        "scorecards/bsc_targets": [dg.AssetDep(BSC_TARGETS_KEY)],
+        "scorecards/initiatives": [dg.AssetDep(INITIATIVES_KEY)],
+        "scorecards/initiative_rules": [dg.AssetDep(INITIATIVES_KEY)],
+        "scorecards/initiative_scope": [dg.AssetDep(INITIATIVES_KEY)],
     }

@@ -80,7 +80,7 @@ class StatureTranslator(DagsterDbtTranslator):
     """Keys `<schema>/<alias>`; a model reading a source named in `source_deps` depends on the
     assets listed there instead (check_results is written by every rule asset, not by one)."""
 
-    def __init__(self, source_deps: Mapping[str, Sequence[dg.AssetKey]] | None = None) -> None:
+    def __init__(self, source_deps: Mapping[str, Sequence[dg.AssetDep]] | None = None) -> None:
         super().__init__()
         self.source_deps = {k: list(v) for k, v in (source_deps or {}).items()}
 
@@ -106,7 +106,7 @@ class StatureTranslator(DagsterDbtTranslator):
             if replaced is None:
                 deps.append(dep)
             else:
-                deps += [dg.AssetDep(key) for key in replaced]
+                deps += replaced
         unique = list({d.asset_key: d for d in deps}.values())
         return spec.replace_attributes(deps=unique)
 
@@ -277,7 +277,7 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 def build_dbt_assets(
-    source_deps: Mapping[str, Sequence[dg.AssetKey]] | None = None,
+    source_deps: Mapping[str, Sequence[dg.AssetDep]] | None = None,
 ) -> list[dg.AssetsDefinition]:
     """[dbt_models, dbt_reporting]; `source_deps` maps a source (`scorecards/check_results`)
     to the assets that write it."""

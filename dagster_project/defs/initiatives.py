@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.defs.resources import StatureResource, run_as_of
-from dagster_project.defs.rules import rule_asset_key
+from dagster_project.defs.rules import on_latest_day, rule_asset_key
 from dagster_project.rules.loader import load_rules
 
 GROUP = "initiatives"
@@ -26,7 +26,7 @@ def build_initiatives_asset(rules_dir: Path) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=INITIATIVES_KEY,
-        deps=[*rule_keys, *marts],
+        deps=[*on_latest_day(rule_keys), *marts],
         group_name=GROUP,
         kinds={"duckdb"},
         description=(

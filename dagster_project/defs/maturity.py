@@ -31,7 +31,7 @@ import dagster as dg
 from dagster_project.config import StatureConfig
 from dagster_project.dates import today_in
 from dagster_project.defs.resources import AS_OF_TAG, StatureResource, run_as_of
-from dagster_project.defs.rules import RULES_PARTITIONS, rule_asset_key
+from dagster_project.defs.rules import RULES_PARTITIONS, on_latest_day, rule_asset_key
 from dagster_project.maturity.quarters import quarter_of, quarter_start_months, quarters_between
 from dagster_project.rules.loader import load_rules
 
@@ -93,7 +93,7 @@ def build_maturity_assets(
 
     @dg.asset(
         key=SNAPSHOTS_KEY,
-        deps=[*rule_keys, *marts],
+        deps=[*on_latest_day(rule_keys), *marts],
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"duckdb"},
@@ -140,7 +140,10 @@ def build_maturity_assets(
 
     @dg.asset(
         key=BSC_TARGETS_KEY,
-        deps=[dg.AssetKey(["marts", "bsc_measures"]), *measure_keys, SNAPSHOTS_KEY],
+        deps=[
+            dg.AssetKey(["marts", "bsc_measures"]),
+            *on_latest_day([*measure_keys, SNAPSHOTS_KEY]),
+        ],
         group_name=GROUP,
         kinds={"duckdb"},
         description=(

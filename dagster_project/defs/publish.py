@@ -12,7 +12,7 @@ from dagster_project.publish import publish
 
 
 def build_publish_asset(
-    upstream: Sequence[dg.AssetKey], freshness_policy: dg.FreshnessPolicy | None = None
+    upstream: Sequence[dg.AssetDep], freshness_policy: dg.FreshnessPolicy | None = None
 ) -> dg.AssetsDefinition:
     """`published/stature`, reading exactly what it copies: the marts, scorecards and
     reporting tables (`upstream`), not the raw landings or dbt's internals."""

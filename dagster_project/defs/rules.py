@@ -24,6 +24,7 @@ Config `mode: regrade` re-applies the current headers to the stored values inste
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -59,6 +60,15 @@ class RulesRunConfig(dg.Config):
     """What the run does to the selected rules for its dates."""
 
     mode: str = "evaluate"  # evaluate (run the queries) | regrade (re-apply the headers)
+
+
+def on_latest_day(keys: Iterable[dg.AssetKey]) -> list[dg.AssetDep]:
+    """An unpartitioned asset's dependencies on daily assets (the rules, the maturity
+    snapshots), mapped to their latest day. Readers take whatever the tables hold; the default
+    mapping (every day) makes Dagster list every day since history_start, for each such
+    dependency, each time a step that reads them starts: about 0.15 s each, or 16 s a
+    nightly with 30 rules."""
+    return [dg.AssetDep(key, partition_mapping=dg.LastPartitionMapping()) for key in keys]
 
 
 def rule_asset_key(rule: RuleFile) -> dg.AssetKey:

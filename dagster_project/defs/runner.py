@@ -36,6 +36,7 @@ from dagster_project.defs.continuation import (
     unfinished_assets,
 )
 from dagster_project.defs.dbt import ensure_manifest
+from dagster_project.defs.instance import ensure_instance_file
 from dagster_project.defs.jobs import NIGHTLY
 from dagster_project.defs.monitoring import root_cause
 from dagster_project.defs.resources import AS_OF_TAG
@@ -111,15 +112,16 @@ class RunOutcome:
 
 def instance_for(options: JobOptions) -> dg.DagsterInstance:
     """$DAGSTER_HOME's instance, else the one in operations.dagster_home (data/dagster_home
-    beside the config), so every CLI run is in the instance the UI reads."""
+    beside the config), so every CLI run is in the instance the UI reads. A new instance's
+    folder gets a dagster.yaml selecting the cheaper local event log (defs/instance.py)."""
     home = os.environ.get("DAGSTER_HOME")
     if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
+        ensure_instance_file(Path(home))
         return dg.DagsterInstance.get()
     from dagster_project.config import load_config
 
     path = load_config(options.config_path).dagster_home_path
-    path.mkdir(parents=True, exist_ok=True)
+    ensure_instance_file(path)
     return dg.DagsterInstance.from_config(str(path))
 
 

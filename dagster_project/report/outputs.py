@@ -60,17 +60,28 @@ class ReportOutputs:
         return self.report.parent
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> bool:
+    """Write `text` beside `path` and rename it into place; leave a file that already holds
+    exactly `text` alone (False). Renaming over an existing file makes ext4 flush the new
+    one to disk first, which at 2,000 pages cost more than rendering them; most pages of a
+    re-run, and the assets of every run, are unchanged."""
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:  # not there yet (or unreadable: write it anew)
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
 
 
 def _replace_folder_files(

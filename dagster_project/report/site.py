@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from dagster_project.config import StatureConfig
 from dagster_project.report import format as fmt
@@ -62,7 +63,9 @@ def environment() -> jinja2.Environment:
         level=fmt.level_label,
         md=fmt.md_name,
         md_cell=fmt.md_cell,
-        f1=lambda v: f"{v:.1f}",
+        # a number never needs escaping: Markup spares autoescape the work (charts print
+        # thousands of coordinates a page)
+        f1=lambda v: markupsafe.Markup(f"{v:.1f}"),
     )
     env.globals.update(DASH=fmt.DASH)
     return env

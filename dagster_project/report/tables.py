@@ -31,6 +31,15 @@ from typing import Any
 from dagster_project.report.format import DASH, STATUS_LABEL, STATUS_ORDER, safe_href
 
 
+def _identity(value: Any) -> Any:
+    """A key equal for equal cell values and distinct for distinct ones (1, 1.0 and True
+    stay apart, as in the JSON the page embeds): the value itself with its type for
+    scalars, its canonical JSON for lists and objects."""
+    if isinstance(value, (str, int, float)):
+        return (type(value), value)
+    return json.dumps(value, sort_keys=True)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -80,7 +89,7 @@ class Table:
             for row in rows:
                 if row[i] is None:
                     continue
-                seen = json.dumps(row[i], sort_keys=True)
+                seen = _identity(row[i])
                 if seen not in distinct:
                     distinct[seen] = len(values[column.key])
                     values[column.key].append(row[i])
