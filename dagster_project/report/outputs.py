@@ -63,8 +63,8 @@ class ReportOutputs:
 def write_atomic(path: Path, text: str) -> bool:
     """Write `text` beside `path` and rename it into place; leave a file that already holds
     exactly `text` alone (False). Renaming over an existing file makes ext4 flush the new
-    one to disk first, which at 2,000 pages cost more than rendering them; most pages of a
-    re-run, and the assets of every run, are unchanged."""
+    one to disk first: at 2,000 services, 4,000 renames took about 7 s of a 27 s report,
+    and the portal files (services/*.json, teams/*.md) and assets often do not change."""
     data = text.encode("utf-8")
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
