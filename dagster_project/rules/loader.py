@@ -73,7 +73,12 @@ class RuleFile:
         return self.text[match.end() :] if match else self.text
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): the same documents, marks
+# and errors, parsed in C; every process reads every rule's header.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """Refuses duplicate keys, which PyYAML would otherwise let the last one win."""
 
 
@@ -99,7 +104,7 @@ def key_lines(text: str, first_line: int) -> dict[tuple[str, ...], int]:
     """File line of every key (and list item) in a YAML text that starts at `first_line`."""
     lines: dict[tuple[str, ...], int] = {}
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         return lines
 
