@@ -1,5 +1,5 @@
 {#-
-    How the incremental models choose what to write (see docs/running.md, "What each night
+    How the incremental models choose what to write (docs/operations.md, "What each night
     recomputes"). The intermediate models are rebuilt from all history every night, so they
     see every late or changed record; an incremental model compares what it computes with what
     it holds and writes only the rows that differ (strategy delete+insert on its key), then
