@@ -382,6 +382,8 @@ def build_dbt_assets(
         reason = reason or full_refresh_reason(warehouse, fingerprint)
         if reason:
             context.log.info(f"dbt: the incremental models are rebuilt in full: {reason}")
+        # No record while dbt writes: a build that dies half-way makes the next one full.
+        record_incremental_state(warehouse, None, full=bool(reason))
         run_results, manifest = yield from _build(
             context, dbt, warehouse, dbt_vars, translator, full_refresh=reason is not None
         )
