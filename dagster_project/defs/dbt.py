@@ -17,11 +17,19 @@ The nightly builds models and data tests only: unit tests assume the default var
 it, the step yields the models that were built (Dagster then skips only the assets reading
 the others), records every node's result in `ops.dbt_results` (build_status) and logs the
 failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies with the run.
+
+The DORA marts are incremental (dbt_project/macros/incremental.sql). The models step rebuilds
+them in full on its own (`--full-refresh`) when the last build left no record in
+ops.dbt_incremental_state, or when the dbt vars or the project's files differ from that
+build's (`build_fingerprint`): a new benchmark edition or production pattern changes every
+row, and rows an earlier version of a model wrote would otherwise stay.
 """
 
 # No `from __future__ import annotations` here: Dagster checks the type object of the
 # `context` annotation, and a string annotation fails that check.
 import contextlib
+import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -52,13 +60,16 @@ KEEP_RUN_TARGETS = 3
 REPORTING_TAG = "reporting"
 REPORTING_GROUP = "dbt_reporting"  # the Dagster group (and step) of the models tagged reporting
 
+INCREMENTAL_STATE = "ops.dbt_incremental_state"
+PROJECT_PARTS = ("models", "macros", "seeds", "tests", "snapshots")
+
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
 def _project_changed_since(stamp: float) -> bool:
     """Whether a file dbt parses (models, macros, seeds, tests, snapshots, the project file)
     is newer than `stamp`."""
-    roots = [DBT_DIR / name for name in ("models", "macros", "seeds", "tests", "snapshots")]
+    roots = [DBT_DIR / name for name in PROJECT_PARTS]
     files = [DBT_DIR / "dbt_project.yml", *(f for r in roots if r.is_dir() for f in r.rglob("*"))]
     return any(f.is_file() and f.stat().st_mtime > stamp for f in files)
 
@@ -173,6 +184,76 @@ def _report_build(
         context.log.warning(line)
 
 
+def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
+    """What the incremental models' rows depend on besides the data: the dbt vars (first half)
+    and every file dbt reads (second half: models, macros, seeds such as the benchmark
+    editions, the project file)."""
+    settings = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True, default=str).encode())
+    project = hashlib.sha256()
+    roots = [DBT_DIR / name for name in PROJECT_PARTS]
+    files = [DBT_DIR / "dbt_project.yml", *(f for r in roots if r.is_dir() for f in r.rglob("*"))]
+    for path in sorted(f for f in files if f.is_file()):
+        project.update(str(path.relative_to(DBT_DIR)).encode() + b"\0" + path.read_bytes())
+    return settings.hexdigest()[:8] + project.hexdigest()[:8]
+
+
+def full_refresh_reason(warehouse: Path, fingerprint: str) -> str | None:
+    """Why the models step must rebuild the incremental models from all history, or None."""
+    if not Path(warehouse).exists():
+        return "first build"
+    with connect(warehouse, read_only=True) as con:
+        schema, table = INCREMENTAL_STATE.split(".")
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        row = (
+            con.execute(f"select fingerprint from {INCREMENTAL_STATE}").fetchone()
+            if exists
+            else None
+        )
+    if row is None:
+        return "no complete build of the incremental models recorded"
+    if row[0][:8] != fingerprint[:8]:
+        return "the dbt vars (stature.yml) changed since the last build"
+    if row[0] != fingerprint:
+        return "the dbt project's files changed since the last build"
+    return None
+
+
+def incremental_models_built(run_results: Mapping[str, Any] | None, manifest: Mapping) -> bool:
+    """Whether this build built every incremental model of the project."""
+    wanted = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node.get("resource_type") == "model"
+        and node.get("config", {}).get("materialized") == "incremental"
+    }
+    done = {
+        r["unique_id"] for r in (run_results or {}).get("results", []) if r["status"] == "success"
+    }
+    return wanted <= done
+
+
+def record_incremental_state(warehouse: Path, fingerprint: str | None, *, full: bool) -> None:
+    """Keep the fingerprint of a build that built every incremental model; none (so the next
+    build is a full one) after a build that failed or skipped one of them."""
+    with connect(warehouse) as con:
+        con.execute("create schema if not exists ops")
+        con.execute(
+            f"create table if not exists {INCREMENTAL_STATE} "
+            "(fingerprint varchar, full_refresh boolean, built_at timestamptz)"
+        )
+        con.execute("begin")
+        con.execute(f"delete from {INCREMENTAL_STATE}")
+        if fingerprint is not None:
+            con.execute(
+                f"insert into {INCREMENTAL_STATE} values (?, ?, ?)",
+                [fingerprint, full, dt.datetime.now(dt.UTC)],
+            )
+        con.execute("commit")
+
+
 def reporting_vars(config: StatureConfig, as_of: Any = None) -> dict[str, Any]:
     """What the reporting models need beyond the org's dbt vars: the org's name, the maturity
     ladder and the balanced scorecard's settings (and `as_of`, if given). The nightly passes
@@ -260,6 +341,7 @@ def _build(
     _keep_parse_state(invocation)
     yield from _report_build(context, invocation, warehouse, translator)
     _prune_run_targets()
+    return invocation.get_artifact("run_results.json"), invocation.manifest
 
 
 @contextlib.contextmanager
@@ -295,9 +377,18 @@ def build_dbt_assets(
         config = stature.load()
         warehouse = stature.warehouse_path(config)
         dbt_vars = reporting_vars(config)  # the reporting step's vars too: one parse state
-        yield from _build(
-            context, dbt, warehouse, dbt_vars, translator, full_refresh=stature.full_refresh
+        fingerprint = build_fingerprint(dbt_vars)
+        reason = "asked (--full-refresh)" if stature.full_refresh else None
+        reason = reason or full_refresh_reason(warehouse, fingerprint)
+        if reason:
+            context.log.info(f"dbt: the incremental models are rebuilt in full: {reason}")
+        # No record while dbt writes: a build that dies half-way makes the next one full.
+        record_incremental_state(warehouse, None, full=bool(reason))
+        run_results, manifest = yield from _build(
+            context, dbt, warehouse, dbt_vars, translator, full_refresh=reason is not None
         )
+        built = incremental_models_built(run_results, manifest)
+        record_incremental_state(warehouse, fingerprint if built else None, full=bool(reason))
 
     @dbt_assets(
         manifest=manifest,

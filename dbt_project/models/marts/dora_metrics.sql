@@ -8,6 +8,16 @@
     brought changes with a lead time; below 1 a team's or the org's lead time covers only some
     of its services (one whose code host or commit data is missing shows here, not silently).
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['period_grain', 'period_start', 'entity_type', 'entity_id'],
+        on_schema_change='fail',
+        post_hook="{{ stature.delete_dora_periods_off_the_spine(ref('int_dora_events_periodized')) }}",
+    )
+}}
+
 {%- set start_month = var('fiscal_year_start_month') -%}
 
 with events as (
@@ -133,7 +143,8 @@ event_periods as (
         lead_time_hours,
         linkage,
         attributed_by,
-        restore_hours
+        restore_hours,
+        built_at
     from event_entities
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -161,6 +172,73 @@ spine as (
             entity_first_periods.period_grain = periods.period_grain
             and entity_first_periods.first_period_start <= periods.period_start
 ),
+
+{% if is_incremental() -%}
+-- Only the periods whose events changed are recomputed: a period (of an entity) holding an
+-- event the latest build of int_dora_events_periodized wrote (new or changed), a period whose
+-- number of events differs from the stored row's (an event left it), and a period not stored
+-- yet. The post-hook deletes the stored periods that fell off the spine.
+latest_build as (
+    select max(built_at) as built_at from events
+),
+
+event_counts as (
+    select
+        event_periods.period_grain,
+        event_periods.period_start,
+        event_periods.entity_type,
+        event_periods.entity_id,
+        count(*) as event_count,
+        max(case when event_periods.built_at = latest_build.built_at then 1 else 0 end) as has_new_events
+    from event_periods
+    cross join latest_build
+    group by
+        event_periods.period_grain,
+        event_periods.period_start,
+        event_periods.entity_type,
+        event_periods.entity_id
+),
+
+recomputed_spine as (
+    select spine.*
+    from spine
+    left join event_counts
+        on
+            spine.period_grain = event_counts.period_grain
+            and spine.period_start = event_counts.period_start
+            and spine.entity_type = event_counts.entity_type
+            and spine.entity_id = event_counts.entity_id
+    left join {{ this }} as stored
+        on
+            spine.period_grain = stored.period_grain
+            and spine.period_start = stored.period_start
+            and spine.entity_type = stored.entity_type
+            and spine.entity_id = stored.entity_id
+    where
+        stored.entity_id is null
+        or event_counts.has_new_events = 1
+        or coalesce(event_counts.event_count, 0) != stored.deployments + stored.changes + stored.incidents
+),
+
+recomputed_events as (
+    select event_periods.*
+    from event_periods
+    inner join recomputed_spine
+        on
+            event_periods.period_grain = recomputed_spine.period_grain
+            and event_periods.period_start = recomputed_spine.period_start
+            and event_periods.entity_type = recomputed_spine.entity_type
+            and event_periods.entity_id = recomputed_spine.entity_id
+),
+{%- else %}
+recomputed_spine as (
+    select * from spine
+),
+
+recomputed_events as (
+    select * from event_periods
+),
+{%- endif %}
 
 aggregated as (
     select
@@ -202,7 +280,7 @@ aggregated as (
         count(case when event_type = 'incident' then 1 end) as incidents,
         {{ stature.percentile("case when event_type = 'incident' then restore_hours end", 0.5) }}
             as restore_time_p50_hours
-    from event_periods
+    from recomputed_events
     group by period_grain, period_start, entity_type, entity_id
 ),
 
@@ -231,7 +309,7 @@ filled as (
         coalesce(aggregated.services_with_changes, 0) as services_with_changes,
         coalesce(aggregated.incidents, 0) as incidents,
         aggregated.restore_time_p50_hours
-    from spine
+    from recomputed_spine as spine
     left join aggregated
         on
             spine.period_grain = aggregated.period_grain

@@ -1,0 +1,95 @@
+{#-
+    How the incremental models choose what to write (docs/operations.md, "What each night
+    recomputes"). The intermediate models are rebuilt from all history every night, so they
+    see every late or changed record; an incremental model compares what it computes with what
+    it holds and writes only the rows that differ (strategy delete+insert on its key), then
+    deletes the rows whose key is gone. Nothing is selected by event time, so there is no
+    lookback window to miss an event that arrives late.
+-#}
+
+{#- The rows of CTE `computed` that are new or differ, in any column but `ignore`, from the
+    model's stored row with the same `keys` (a list of columns; every row on a full build).
+    Columns are compared with `is distinct from`, so NULLs compare equal and a change to or
+    from NULL counts. -#}
+{% macro changed_rows(computed, keys, ignore=[]) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) -%}
+        select {{ computed }}.*
+        from {{ computed }}
+        left join {{ this }} as stored
+            on
+            {%- for key in keys %}
+                {{ 'and ' if not loop.first }}{{ computed }}.{{ key }} = stored.{{ key }}
+            {%- endfor %}
+        where
+            stored.{{ keys[0] }} is null
+            {%- for column in columns if column.name not in ignore and column.name not in keys %}
+            or {{ computed }}.{{ adapter.quote(column.name) }} is distinct from stored.{{ adapter.quote(column.name) }}
+            {%- endfor %}
+    {%- else -%}
+        select * from {{ computed }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A post-hook: delete the model's rows whose `keys` no longer appear in `source` (a
+    deployment no longer counted as production, a change re-attributed to another service). -#}
+{% macro delete_gone_rows(keys, source) -%}
+    delete from {{ this }} as stored
+    where not exists (
+        select 1 from {{ source }} as computed
+        where
+        {%- for key in keys %}
+            {{ 'and ' if not loop.first }}computed.{{ key }} = stored.{{ key }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{#- A timestamp literal of this dbt invocation's start: the `built_at` of the rows a model
+    writes in this build (unchanged rows keep the build that last wrote them). -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{#- dora_metrics' post-hook: delete the stored periods no longer on its spine (see the model):
+    a period before the entity's first period with an event, or after the org's last one. -#}
+{% macro delete_dora_periods_off_the_spine(events) -%}
+    {%- set entities = [('service', 'service_id'), ('team', 'team_id'), ('org', "'org'")] -%}
+    delete from {{ this }} as stored
+    where
+        not exists (
+            select 1
+            from (
+                {%- for grain in ['week', 'month', 'quarter'] %}
+                {%- set outer = loop %}
+                {%- for entity_type, entity_id in entities %}
+                select
+                    '{{ grain }}' as period_grain,
+                    '{{ entity_type }}' as entity_type,
+                    {{ entity_id }} as entity_id,
+                    min({{ grain }}_start) as first_period_start
+                from {{ events }}
+                where {{ entity_id }} is not null
+                group by {{ entity_id }}
+                {% if not (outer.last and loop.last) %}union all{% endif %}
+                {%- endfor %}
+                {%- endfor %}
+            ) as firsts
+            where
+                firsts.period_grain = stored.period_grain
+                and firsts.entity_type = stored.entity_type
+                and firsts.entity_id = stored.entity_id
+                and firsts.first_period_start <= stored.period_start
+        )
+        or stored.period_start > (
+            select
+                case stored.period_grain
+                    when 'week' then max(events.week_start)
+                    when 'month' then max(events.month_start)
+                    else max(events.quarter_start)
+                end
+            from {{ events }} as events
+        )
+{%- endmacro %}
