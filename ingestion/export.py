@@ -340,23 +340,28 @@ class ExportReader:
             self.logs[src.name].skip(label)
             return
         problem = first_problem(table, item)
+        # The record's name in a rejection (its key field, unless that is what is wrong):
+        # worked out only for a record that is rejected or must be unique.
         bad_key = problem is not None and problem.field == table.key_path
-        key = (None if bad_key else _record_key(table, item)) or where
+        key = lambda: (None if bad_key else _record_key(table, item)) or where  # noqa: E731
         if problem is None:
             try:
                 out = src.row(table.name, item, context)
             except RecordError as exc:
                 fault = {"field": exc.field, "value": shown(exc.value)}
-                self._reject(src.name, rel, exc.key or key, exc.reason, **fault)
+                self._reject(src.name, rel, exc.key or key(), exc.reason, **fault)
                 return
             encoded, problem = encoded_record(item)
         if problem is not None:
             fault = {"field": problem.field, "value": problem.value}
-            self._reject(src.name, rel, key, problem.reason, **fault)
+            self._reject(src.name, rel, key(), problem.reason, **fault)
             return
-        if src.unique_keys and self._duplicate(walk, out, f"{rel} {where}", rel, key):
+        if src.unique_keys and self._duplicate(walk, out, f"{rel} {where}", rel, key()):
             return
-        yield {**out, "payload": item, "source_file": rel, ENCODED_PAYLOAD: encoded}
+        # The payload travels as the JSON just written, not as the parsed record: rows wait in
+        # the writer's batch, and thousands of parsed records there make every garbage
+        # collection walk them all (a fifth of a landing's time).
+        yield {**out, "source_file": rel, ENCODED_PAYLOAD: encoded}
 
     def _duplicate(self, walk: _Table, out: dict[str, Any], here: str, rel: str, key: str) -> bool:
         """True (and rejected) if an earlier record had the same natural key."""

@@ -61,7 +61,7 @@ def _decode(data: bytes, what: str = "the file") -> str:
         ) from None
 
 
-def read_text(path: Path, limits: Limits) -> str:
+def read_bytes(path: Path, limits: Limits) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
@@ -70,9 +70,13 @@ def read_text(path: Path, limits: Limits) -> str:
                 f"(ingestion.files.MAX_FILE_BYTES); {SET_ASIDE}: split it into pages "
                 "(pulls.json, pulls-2.json, ...) or use the .ndjson bundle"
             )
-        return _decode(path.read_bytes())
+        return path.read_bytes()
     except OSError as exc:
         raise FileProblem(f"cannot read file: {exc.strerror or exc}; {SET_ASIDE}") from None
+
+
+def read_text(path: Path, limits: Limits) -> str:
+    return _decode(read_bytes(path, limits))
 
 
 def _no_constants(name: str) -> Any:
@@ -101,8 +105,24 @@ def parse_json(text: str, what: str = "the whole file was skipped: fix or re-exp
         ) from None
 
 
+def _fast_bytes(data: bytes) -> Any:
+    """orjson straight from the bytes (it checks they are UTF-8 itself); `_FAILED` if it
+    refuses them (a byte-order mark, bad bytes, bad JSON): the slow path says why."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(data)
+        except Exception:
+            pass
+    return _FAILED
+
+
+_FAILED = object()
+
+
 def read_json(path: Path, limits: Limits) -> Any:
-    return parse_json(read_text(path, limits))
+    data = read_bytes(path, limits)
+    parsed = _fast_bytes(data)
+    return parse_json(_decode(data)) if parsed is _FAILED else parsed
 
 
 def ndjson_lines(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
@@ -125,6 +145,10 @@ def ndjson_lines(path: Path, limits: Limits) -> Iterator[tuple[int, Any]]:
                         "the line was set aside"
                     ),
                 )
+                continue
+            parsed = _fast_bytes(raw)
+            if parsed is not _FAILED:
+                yield number, parsed
                 continue
             try:
                 text = _decode(raw, f"line {number}").removeprefix("\ufeff")

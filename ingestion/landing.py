@@ -140,12 +140,16 @@ def _table_resource(
     )
 
 
+def _pipelines_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "dlt"
+
+
 def pipeline_for(source: str, warehouse: Path) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=f"stature_{source}",
         destination=dlt.destinations.duckdb(str(warehouse)),
         dataset_name=f"raw_{source}",
-        pipelines_dir=str(warehouse.parent / "dlt"),
+        pipelines_dir=str(_pipelines_dir(warehouse)),
     )
 
 
@@ -153,12 +157,12 @@ def pipeline_for(source: str, warehouse: Path) -> dlt.Pipeline:
 
 
 @contextlib.contextmanager
-def _exclusive(pipeline: dlt.Pipeline) -> Iterator[None]:
-    """Hold the pipeline's lock file: a second run landing the same source waits for the
-    first, so neither sees the other's packages as leftovers. The OS drops the lock of a
-    killed process."""
+def _exclusive(warehouse: Path, source: str) -> Iterator[None]:
+    """Hold the source's lock file (`dlt/stature_<source>.lock` beside the warehouse): a
+    second run landing the same source waits for the first, so neither sees the other's
+    packages as leftovers. The OS drops the lock of a killed process."""
     wait = LOCK_WAIT_SECONDS
-    lock_path = Path(pipeline.pipelines_dir) / f"{pipeline.pipeline_name}.lock"
+    lock_path = _pipelines_dir(warehouse) / f"stature_{source}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
         deadline = time.monotonic() + wait
@@ -169,7 +173,7 @@ def _exclusive(pipeline: dlt.Pipeline) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise LandingError(
-                        f"another run has been landing {pipeline.dataset_name} for more than "
+                        f"another run has been landing raw_{source} for more than "
                         f"{wait:.0f} s (lock {lock_path}): let it finish, then run again"
                     ) from None
                 time.sleep(0.2)
@@ -177,6 +181,14 @@ def _exclusive(pipeline: dlt.Pipeline) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _discard_old_packages(source: str, warehouse: Path) -> list[str]:
+    """Discard what an earlier version's dlt landing left; without its pipeline folder there
+    is nothing to discard, and setting up a dlt pipeline (a third of a second) is skipped."""
+    if not (_pipelines_dir(warehouse) / f"stature_{source}").is_dir():
+        return []
+    return discard_leftovers(pipeline_for(source, warehouse))
 
 
 def discard_leftovers(pipeline: dlt.Pipeline, why: str = "left by an interrupted run") -> list[str]:
@@ -266,10 +278,9 @@ def land(
     started = time.monotonic()
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = pipeline_for(source, warehouse)
     try:
-        with _exclusive(pipeline):
-            report.discarded = discard_leftovers(pipeline)
+        with _exclusive(warehouse, source):
+            report.discarded = _discard_old_packages(source, warehouse)
             report.rows = _write(warehouse, source, rows_of, read_log, manifest, progress)
     except Exception as exc:  # one broken source never takes the others down
         log.exception("landing of %s failed", source)

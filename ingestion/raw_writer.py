@@ -107,12 +107,17 @@ def _json(value: Any) -> str | None:
 def _arrow_column(values: list[Any], dtype: str) -> pa.Array:
     if dtype == "json":
         return pa.array([_json(v) for v in values], pa.string())
+    # Most columns hold what they declare (and text columns text): Arrow converts them at
+    # once; anything else goes in as text, for DuckDB to cast below or say why not.
     arrow_type = _ARROW_TYPES.get(dtype)
-    if arrow_type is not None:
-        try:
+    try:
+        if arrow_type is not None:
             return pa.array(values, arrow_type)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            pass  # text that holds a number: DuckDB casts it below, or says why not
+        inferred = pa.array(values)  # only text (and nulls) infer as a string column
+        if inferred.type == pa.string():
+            return inferred
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
     return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 

@@ -4,6 +4,7 @@ the strict conversions of key values (no silent truncation, no guessing at dates
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -94,6 +95,11 @@ def timestamp_or_none(value: Any) -> dt.datetime | None:
     including words a database might accept ('epoch', 'infinity', 'yesterday')."""
     if not isinstance(value, str):
         return None
+    return _moment(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a record's times are checked, then converted
+def _moment(value: str) -> dt.datetime | None:
     if len(value) == 20 and _PLAIN_UTC.match(value):  # 2026-01-05T09:00:00Z, as APIs send it
         try:
             return dt.datetime(
@@ -141,15 +147,21 @@ def as_int(value: Any, name: str, key: str | None = None) -> int:
 
 def as_timestamp(value: Any, name: str, key: str | None = None) -> str:
     """An ISO-8601 timestamp normalised to UTC `...Z`."""
-    moment = timestamp_or_none(value)
-    if moment is None:
+    text = _utc_text(value) if isinstance(value, str) else None
+    if text is None:
         raise RecordError(
             f"field '{name}' is not an ISO-8601 timestamp: {shown(value)}",
             key,
             field=name,
             value=value,
         )
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _utc_text(value: str) -> str | None:
+    moment = _moment(value)
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def from_epoch_ms(value: float) -> str:

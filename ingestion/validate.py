@@ -4,12 +4,14 @@ fails is set aside with the field, the value and what to do; the rest of its fil
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dlt.common.json import json as dlt_json
+import orjson
+from dlt.common.json import custom_encode
 
 from ingestion.records import dig, integer_or_none, shown, timestamp_or_none
 from ingestion.spec import RawTable, Typed
@@ -46,23 +48,25 @@ def _number_text(value: Any) -> bool:
         return False
 
 
+def _percent(value: Any) -> bool:
+    text = value.strip().removesuffix("%") if isinstance(value, str) else value
+    return _finite(text) or _number_text(text)
+
+
+# kind -> does a (non-null) value hold it; looked up once per field of every record
+_FITS: dict[str, Callable[[Any], bool]] = {
+    "present": lambda value: True,
+    "timestamp": lambda value: timestamp_or_none(value) is not None,
+    "integer": lambda value: integer_or_none(value) is not None,
+    "boolean": lambda value: isinstance(value, bool),
+    "number": lambda value: _finite(value) or _number_text(value),
+    "percent": _percent,
+    "epoch_ms": lambda value: _finite(value) and 0 <= value <= EPOCH_MS_MAX,
+}
+
+
 def _fits(kind: str, value: Any) -> bool:
-    if kind == "present":
-        return True
-    if kind == "timestamp":
-        return timestamp_or_none(value) is not None
-    if kind == "integer":
-        return integer_or_none(value) is not None
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "number":
-        return _finite(value) or _number_text(value)
-    if kind == "percent":
-        text = value.strip().removesuffix("%") if isinstance(value, str) else value
-        return _finite(text) or _number_text(text)
-    if kind == "epoch_ms":
-        return _finite(value) and 0 <= value <= EPOCH_MS_MAX
-    raise ValueError(kind)
+    return _FITS[kind](value)
 
 
 def _why(check: Typed, value: Any) -> str:
@@ -79,12 +83,12 @@ def check_fields(table: RawTable, item: dict[str, Any]) -> list[Problem]:
     """The declared fields of `table` that `item` gets wrong, in declaration order."""
     problems = []
     for check in table.typed:
-        value = dig(item, check.path)
+        value = dig(item, check.path) if len(check.path) > 1 else item.get(check.path[0])
         if value is None:
             if check.required:
                 problems.append(Problem(check.name, None, f"missing required field '{check.name}'"))
             continue
-        if not _fits(check.kind, value):
+        if not _FITS[check.kind](value):
             problems.append(Problem(check.name, shown(value), _why(check, value)))
     return problems
 
@@ -138,6 +142,9 @@ def _unstorable(item: Any) -> tuple[str, Any, str]:
     return "(the record)", None, "cannot be written as JSON"
 
 
+# As dlt writes JSON (its `json.dumps`), without the wrapper's cost on every record.
+_dumps = functools.partial(orjson.dumps, default=custom_encode, option=orjson.OPT_NON_STR_KEYS)
+
 # A row may carry its payload already written as JSON under this key: the writer uses it
 # instead of writing the record a second time.
 ENCODED_PAYLOAD = "_payload_json"
@@ -146,7 +153,7 @@ ENCODED_PAYLOAD = "_payload_json"
 def encoded_record(item: Any) -> tuple[str | None, Problem | None]:
     """`item` written as JSON, or the field that stops it being written."""
     try:
-        return dlt_json.dumps(item), None
+        return _dumps(item).decode(), None
     except Exception as exc:  # orjson raises TypeError / JSONEncodeError with a short message
         name, value, why = _unstorable(item)
         return None, Problem(name, shown(value), f"field '{name}' {why} ({exc}); {SET_ASIDE}")
