@@ -11,7 +11,7 @@ import pytest
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from dagster_project.definitions import build_definitions
-from dagster_project.defs.instance import INSTANCE_FILE, LocalEventLogStorage
+from dagster_project.defs.instance import INSTANCE_FILE, LocalEventLogStorage, ensure_instance_file
 from dagster_project.defs.runner import JobOptions, instance_for
 from tests.conftest import REPO
 
@@ -55,6 +55,17 @@ def test_a_dagster_yaml_the_user_wrote_is_left_alone(tmp_path, monkeypatch):
     with instance_for(JobOptions()) as instance:
         assert not isinstance(instance.event_log_storage, LocalEventLogStorage)
     assert (home / INSTANCE_FILE).read_text() == mine
+
+
+def test_a_moved_instance_keeps_its_events_in_its_own_folder(tmp_path):
+    old, new = tmp_path / "old_home", tmp_path / "new_home"
+    ensure_instance_file(old)
+    new.mkdir()
+    (new / INSTANCE_FILE).write_bytes((old / INSTANCE_FILE).read_bytes())  # copied along
+    ensure_instance_file(new)
+    text = (new / INSTANCE_FILE).read_text()
+    assert f"base_dir: {(new / 'history' / 'runs').resolve()}" in text
+    assert str(old) not in text
 
 
 @pytest.mark.timeout(120)

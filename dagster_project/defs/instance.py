@@ -9,8 +9,9 @@ keeps the same files, tables and layout (the UI and `dagster dev` read them unch
 keeps one engine per database open and commits with `synchronous=NORMAL`: still crash-safe,
 though a power cut may lose the last events of a run (never corrupt the file).
 
-Stature writes a `dagster.yaml` that selects it when it creates an instance's folder; a folder
-that already has a `dagster.yaml` (your own storage, Postgres) is left alone.
+Stature writes a `dagster.yaml` that selects it into an instance's folder that has none (and
+again if that folder was moved); a `dagster.yaml` Stature did not write (your own storage,
+Postgres) is left alone.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ INSTANCE_FILE = "dagster.yaml"
 OPEN_DATABASES = 8
 
 INSTANCE_YAML = """\
-# Written by Stature when it created this folder. Delete it (or write your own) to use
+# Written by Stature (and again if this folder moves). Delete it, or write your own, to use
 # Dagster's default storage; a dagster.yaml Stature did not write is never changed.
 event_log_storage:
   module: dagster_project.defs.instance
@@ -45,13 +46,19 @@ event_log_storage:
 
 
 def ensure_instance_file(home: Path) -> None:
-    """Write the instance's dagster.yaml once, if the folder has none."""
+    """Write the instance's dagster.yaml if the folder has none, or if the one there is
+    Stature's but names another folder (the instance was moved or copied: its events must
+    not go on landing in the old place)."""
     home.mkdir(parents=True, exist_ok=True)
     target = home / INSTANCE_FILE
+    # Dagster's default layout: run shards and the index under history/runs.
+    wanted = INSTANCE_YAML.format(base_dir=(home / "history" / "runs").resolve())
     if not target.exists():
-        # Dagster's default layout: run shards and the index under history/runs.
-        base = (home / "history" / "runs").resolve()
-        target.write_text(INSTANCE_YAML.format(base_dir=base), encoding="utf-8")
+        target.write_text(wanted, encoding="utf-8")
+        return
+    text = target.read_text(encoding="utf-8")
+    if text.startswith(INSTANCE_YAML.split("\n", 1)[0]) and text != wanted:
+        target.write_text(wanted, encoding="utf-8")
 
 
 def _pragmas(connection: Any, _record: Any) -> None:
