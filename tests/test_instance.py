@@ -106,5 +106,10 @@ def test_no_unpartitioned_asset_reads_every_day_of_the_rules():
             readers += 1
             mapping = graph.get_partition_mapping(key, parent)
             assert isinstance(mapping, dg.LastPartitionMapping), (key, parent, mapping)
-    # maturity snapshots, balanced-scorecard targets, initiatives, reporting models, publish
+    # balanced-scorecard targets, initiatives, reporting models, publish
     assert readers >= 4 * len(daily)
+    # a daily asset on a daily one keeps day for day: each day's snapshot on that day's rules
+    snapshots = dg.AssetKey(["scorecards", "maturity_snapshots"])
+    rule = next(k for k in graph.get(snapshots).parent_keys if k in daily)
+    mapping = graph.get_partition_mapping(snapshots, rule)
+    assert isinstance(mapping, dg.TimeWindowPartitionMapping), mapping

@@ -106,9 +106,7 @@ def _scorecard_sources(rules: list[dg.AssetsDefinition]) -> dict[str, list[dg.As
     """Which assets write the scorecards tables the reporting models read as dbt sources: the
     rule engine writes check results and the rule catalog from every rule asset, on their
     latest day (and the maturity stage when it evaluates a quarter's last day)."""
-    evaluations = [
-        *on_latest_day([*(key for a in rules for key in a.keys), SNAPSHOTS_KEY]),
-    ]
+    evaluations = on_latest_day([*(key for a in rules for key in a.keys), SNAPSHOTS_KEY])
     return {
         "scorecards/check_results": evaluations,
         "scorecards/rule_catalog": evaluations,

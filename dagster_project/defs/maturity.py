@@ -93,7 +93,7 @@ def build_maturity_assets(
 
     @dg.asset(
         key=SNAPSHOTS_KEY,
-        deps=[*on_latest_day(rule_keys), *marts],
+        deps=[*rule_keys, *marts],  # daily on daily: each day's snapshot on that day's rules
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"duckdb"},
