@@ -22,7 +22,7 @@ import pytest
 from dagster_project.cli import main as cli_main
 from dagster_project.report import charts
 from dagster_project.report.format import STATUS_LABEL, fmt_rate
-from dagster_project.report.outputs import write_outputs
+from dagster_project.report.outputs import write_atomic, write_outputs
 from dagster_project.rules import catalog
 from dagster_project.rules.loader import load_rules
 from tests.conftest import SMALL_ORG_END, Workspace, copy_of_nightly
@@ -901,3 +901,15 @@ def test_a_running_period_is_drawn_apart_and_bands_are_clipped_to_the_axis():
     top, height = chart.top, chart.plot_h
     assert chart.bands[0][0] == pytest.approx(top)
     assert chart.bands[2][0] + chart.bands[2][1] == pytest.approx(top + height)
+
+
+def test_a_file_already_holding_the_text_is_left_alone_and_a_changed_one_replaced(tmp_path):
+    page = tmp_path / "report" / "services" / "alpha.html"
+    write_atomic(page, "<p>alpha</p>\n")
+    first = page.stat()
+    write_atomic(page, "<p>alpha</p>\n")  # the same text: not written again (same inode)
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    write_atomic(page, "<p>alpha, renamed</p>\n")  # renamed into place: a new file
+    assert page.read_text() == "<p>alpha, renamed</p>\n"
+    assert page.stat().st_ino != first.st_ino
+    assert not list(page.parent.glob(".*.tmp"))

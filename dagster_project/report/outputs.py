@@ -60,15 +60,15 @@ class ReportOutputs:
         return self.report.parent
 
 
-def write_atomic(path: Path, text: str) -> bool:
+def write_atomic(path: Path, text: str) -> None:
     """Write `text` beside `path` and rename it into place; leave a file that already holds
-    exactly `text` alone (False). Renaming over an existing file makes ext4 flush the new
+    exactly `text` alone. Renaming over an existing file makes ext4 flush the new
     one to disk first: at 2,000 services, 4,000 renames took about 7 s of a 27 s report,
     and the portal files (services/*.json, teams/*.md) and assets often do not change."""
     data = text.encode("utf-8")
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+            return
     except OSError:  # not there yet (or unreadable: write it anew)
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,6 @@ def write_atomic(path: Path, text: str) -> bool:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return True
 
 
 def _replace_folder_files(
