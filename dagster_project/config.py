@@ -207,8 +207,33 @@ class OperationsConfig(_Strict):
     api_backoff_seconds: float = Field(default=1.0, ge=0)
 
 
+class SparkConfig(_Strict):
+    """How the Spark engine reaches Spark (docs/engines.md). `session` starts a local Spark
+    inside the dbt process (pyspark, Java 17); `thrift` and `http` reach a cluster's Thrift
+    server or a Databricks SQL endpoint, with the token read from the variable `token_env`
+    names."""
+
+    method: Literal["session", "thrift", "http"] = "session"
+    host: str = "localhost"
+    port: int = Field(default=443, ge=1, le=65535)
+    cluster: str = ""  # http: the Databricks cluster or SQL warehouse id
+    token_env: str = "SPARK_TOKEN"
+    # The folder where the raw tables go as Parquet for Spark and the marts come back: a path
+    # this machine and the cluster both see. Default: the warehouse file's path + `.lake`.
+    lake: str | None = None
+    # Extra Spark settings (`spark.driver.memory: 4g`), on top of Stature's own.
+    settings: dict[str, str] = {}
+
+
+ENGINES = ("duckdb", "spark")
+
+
 class StatureConfig(_Strict):
     org: OrgConfig = OrgConfig()
+    # What builds the dbt models: `duckdb` (the warehouse file itself) or `spark` (dbt-spark;
+    # the raw tables and the marts pass through `spark.lake`). Everything else is the same.
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkConfig = SparkConfig()
     warehouse: str = "data/warehouse.duckdb"
     published_dir: str = "data/published"
     # The first date a run can be graded as of (`--as-of`): the daily partitions of the rules
@@ -233,6 +258,14 @@ class StatureConfig(_Strict):
     @property
     def warehouse_path(self) -> Path:
         return self.resolve(os.environ.get("STATURE_WAREHOUSE") or self.warehouse)
+
+    @property
+    def lake_path(self) -> Path:
+        """The Spark engine's lake folder: `spark.lake`, else next to the warehouse file."""
+        if self.spark.lake:
+            return self.resolve(self.spark.lake)
+        warehouse = self.warehouse_path
+        return warehouse.with_name(warehouse.name + ".lake")
 
     @property
     def published_path(self) -> Path:
@@ -345,10 +378,15 @@ def load_config(path: str | Path | None = None) -> StatureConfig:
     """Read the config from `path`, `$STATURE_CONFIG` or ./stature.yml (absent file = defaults)."""
     explicit = path is not None or "STATURE_CONFIG" in os.environ
     path = Path(path or os.environ.get("STATURE_CONFIG") or DEFAULT_CONFIG_PATH)
+    # $STATURE_ENGINE wins over the file's `engine`, as $STATURE_WAREHOUSE over `warehouse`.
+    engine = os.environ.get("STATURE_ENGINE")
+    if engine and engine not in ENGINES:
+        raise ConfigError(f"STATURE_ENGINE={engine!r}: the engine is one of {', '.join(ENGINES)}")
+    overrides = {"engine": engine} if engine else {}
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: config file not found (pass --config FILE)")
-        return StatureConfig(base_dir=Path.cwd())
+        return StatureConfig(**overrides, base_dir=Path.cwd())
     text = path.read_text(encoding="utf-8")
     try:
         raw = load_yaml(text) or {}
@@ -359,7 +397,7 @@ def load_config(path: str | Path | None = None) -> StatureConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(raw).__name__}")
     try:
-        config = StatureConfig(**raw, base_dir=path.resolve().parent)
+        config = StatureConfig(**(raw | overrides), base_dir=path.resolve().parent)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

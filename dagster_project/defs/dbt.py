@@ -43,7 +43,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project import build_status
+from dagster_project import build_status, engines
 from dagster_project.config import StatureConfig
 from dagster_project.dbt_child import PARENT_ENV
 from dagster_project.defs.resources import StatureResource, run_as_of
@@ -314,14 +314,20 @@ def _build(
     *,
     as_of: Any = None,
     full_refresh: bool = False,
+    engine_env: Mapping[str, str] | None = None,
 ):
     """One nightly `dbt build` of the step's selection: models and data tests, never unit
     tests; a failing node blocks only what depends on it (see the module's docstring).
-    `full_refresh` rebuilds the incremental models from all history."""
+    `full_refresh` rebuilds the incremental models from all history; `engine_env` is the
+    engine's part of dbt's environment (dagster_project/engines.py; default DuckDB)."""
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     if full_refresh:
         args.append("--full-refresh")
-    env = {"STATURE_WAREHOUSE": str(warehouse), PARENT_ENV: str(os.getpid())}
+    env = {
+        "STATURE_WAREHOUSE": str(warehouse),
+        PARENT_ENV: str(os.getpid()),
+        **(engine_env or engines.dbt_environment_duckdb()),
+    }
     if as_of is not None:
         env["STATURE_AS_OF"] = str(as_of)
     # dbt runs as a child process: the warehouse path reaches its profile through the env,
@@ -358,6 +364,41 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _prepare_engine(
+    context: AssetExecutionContext, config: StatureConfig, warehouse: Path
+) -> dict[str, str]:
+    """dbt's environment for the configured engine; on Spark, the raw tables written to the
+    lake first and the last build's marts cleared."""
+    if config.engine != "spark":
+        return engines.dbt_environment(config)
+    lake = config.lake_path
+    raw_tables = engines.write_raw_tables(warehouse, lake)
+    engines.clear_marts(lake)
+    context.log.info(f"spark: {len(raw_tables)} raw tables written as Parquet under {lake}")
+    return engines.dbt_environment(config, raw_tables)
+
+
+def _load_spark_marts(
+    context: AssetExecutionContext,
+    config: StatureConfig,
+    warehouse: Path,
+    run_results: Mapping[str, Any] | None,
+    manifest: Mapping[str, Any],
+) -> None:
+    """Load into the DuckDB warehouse the marts Spark built in this run."""
+    built = []
+    for result in (run_results or {}).get("results", []):
+        node = manifest["nodes"].get(result["unique_id"], {})
+        if (
+            result["status"] == "success"
+            and node.get("resource_type") == "model"
+            and node.get("schema") == engines.LAKE_SCHEMA
+        ):
+            built.append(node.get("alias") or node["name"])
+    loaded = engines.load_marts(warehouse, config.lake_path, built)
+    context.log.info(f"spark: {len(loaded)} marts loaded into the warehouse")
+
+
 def build_dbt_assets(
     source_deps: Mapping[str, Sequence[dg.AssetDep]] | None = None,
 ) -> list[dg.AssetsDefinition]:
@@ -384,9 +425,18 @@ def build_dbt_assets(
             context.log.info(f"dbt: the incremental models are rebuilt in full: {reason}")
         # No record while dbt writes: a build that dies half-way makes the next one full.
         record_incremental_state(warehouse, None, full=bool(reason))
+        engine_env = _prepare_engine(context, config, warehouse)
         run_results, manifest = yield from _build(
-            context, dbt, warehouse, dbt_vars, translator, full_refresh=reason is not None
+            context,
+            dbt,
+            warehouse,
+            dbt_vars,
+            translator,
+            full_refresh=reason is not None,
+            engine_env=engine_env,
         )
+        if config.engine == "spark":
+            _load_spark_marts(context, config, warehouse, run_results, manifest)
         built = incremental_models_built(run_results, manifest)
         record_incremental_state(warehouse, fingerprint if built else None, full=bool(reason))
 

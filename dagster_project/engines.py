@@ -1,0 +1,138 @@
+"""The engine that builds the dbt models: DuckDB (the warehouse file itself) or Spark.
+
+Everything but the models step is the same on both engines. Ingestion lands the raw tables
+in the DuckDB warehouse (same keys, rejections and cursors); on Spark the models step then
+
+1. writes every raw table as Parquet under the lake folder (`<lake>/raw/<schema>/<table>/`),
+2. runs dbt-spark, which registers them as Spark tables before it builds
+   (dbt_project/macros/spark_lake.sql) and writes each mart back as Parquet
+   (`<lake>/out/marts/<table>/`) when it is built,
+3. loads those marts into the DuckDB warehouse, where the rules, the maturity snapshots, the
+   reporting models and publish read them as they would DuckDB's own.
+
+So readers never see which engine ran: the published DuckDB copy and Parquet are the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from dagster_project.config import StatureConfig
+from dagster_project.warehouse import connect
+
+RAW_SCHEMA_PREFIX = "raw_"
+LAKE_SCHEMA = "marts"  # the schema whose models come back from Spark
+
+# Stature's own Spark settings; the config's `spark.settings` go on top. Static ones (the
+# metastore, the warehouse folder, the driver's JVM) only apply to a local session.
+RUNTIME_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    # The models are written for SQL that returns NULL on a bad cast or a division by zero,
+    # as DuckDB's try_cast and nullif do; ANSI mode (Spark 4's default) would fail instead.
+    "spark.sql.ansi.enabled": "false",
+    # Timestamps DuckDB reads as TIMESTAMPTZ, not the legacy INT96.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # Hundreds of services are a small job for Spark: 200 shuffle partitions would cost more
+    # in task start-up than the work.
+    "spark.sql.shuffle.partitions": "4",
+}
+
+
+def session_settings(lake: Path) -> dict[str, str]:
+    """A local session's settings: its metastore (Derby) and tables under the lake folder, so
+    each warehouse has its own and nothing lands in the working directory."""
+    derby = lake / "derby"
+    return {
+        "spark.sql.warehouse.dir": str(lake / "spark-warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby}",
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "2g",
+    }
+
+
+def dbt_environment_duckdb() -> dict[str, str]:
+    """dbt's environment for a build on DuckDB (the reporting step on either engine)."""
+    return {"STATURE_DBT_TARGET": "duckdb"}
+
+
+def dbt_environment(config: StatureConfig, raw_tables: Iterable[str] = ()) -> dict[str, str]:
+    """The environment of the dbt process: its target and, on Spark, the connection (the
+    token read from the variable `spark.token_env` names; it is never written anywhere)."""
+    if config.engine != "spark":
+        return dbt_environment_duckdb()
+    spark = config.spark
+    lake = config.lake_path
+    settings = dict(RUNTIME_SETTINGS)
+    if spark.method == "session":
+        settings |= session_settings(lake)
+    settings |= spark.settings
+    env = {
+        "STATURE_DBT_TARGET": "spark",
+        "STATURE_LAKE": str(lake),
+        "STATURE_LAKE_TABLES": ",".join(raw_tables),
+        "STATURE_SPARK_METHOD": spark.method,
+        "STATURE_SPARK_HOST": spark.host,
+        "STATURE_SPARK_PORT": str(spark.port),
+        "STATURE_SPARK_CLUSTER": spark.cluster,
+        "STATURE_SPARK_PARAMETERS": json.dumps(settings),
+    }
+    token = os.environ.get(spark.token_env)
+    if token:
+        env["STATURE_SPARK_TOKEN"] = token
+    return env
+
+
+def _replace_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+
+
+def write_raw_tables(warehouse: Path, lake: Path) -> list[str]:
+    """Write every raw table of the warehouse as Parquet under `<lake>/raw/`; the tables'
+    `schema.table` names, in order. Each night's copy replaces the last one."""
+    with connect(warehouse, read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where starts_with(schema_name, ?) order by all",
+            [RAW_SCHEMA_PREFIX],
+        ).fetchall()
+        for schema, table in tables:
+            folder = lake / "raw" / schema / table
+            _replace_folder(folder)
+            con.execute(
+                f'copy (select * from "{schema}"."{table}") '
+                f"to '{folder / 'data.parquet'}' (format parquet)"
+            )
+    return [f"{schema}.{table}" for schema, table in tables]
+
+
+def clear_marts(lake: Path) -> None:
+    """Forget the marts an earlier build wrote back, so only this build's are loaded."""
+    shutil.rmtree(lake / "out" / LAKE_SCHEMA, ignore_errors=True)
+
+
+def load_marts(warehouse: Path, lake: Path, names: Iterable[str]) -> list[str]:
+    """Load the marts Spark wrote back (`names`, the tables this build built) into the DuckDB
+    warehouse, each replacing its table in one transaction; the names loaded."""
+    loaded = []
+    with connect(warehouse) as con:
+        con.execute(f"create schema if not exists {LAKE_SCHEMA}")
+        con.execute("begin")
+        for name in sorted(names):
+            files = lake / "out" / LAKE_SCHEMA / name
+            if not any(files.glob("*.parquet")):
+                continue
+            con.execute(
+                f'create or replace table {LAKE_SCHEMA}."{name}" as '
+                f"select * from read_parquet('{files}/*.parquet')"
+            )
+            loaded.append(name)
+        con.execute("commit")
+    return loaded
