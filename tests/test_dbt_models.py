@@ -36,13 +36,17 @@ DBT_DIR = ROOT / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 
 
-def run_dbt(warehouse: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_dbt(
+    warehouse: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run dbt against `warehouse`, with its target and logs under tmp_path (the project's
-    own target/ holds the manifest Dagster reads, so tests never write there)."""
+    own target/ holds the manifest Dagster reads, so tests never write there); `env` adds to
+    dbt's environment (the Spark engine's settings)."""
     env = {
         **os.environ,
         "STATURE_WAREHOUSE": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
     }
     command = [str(DBT), *args]
     if args and args[0] in ("build", "run") and "--select" not in args:
