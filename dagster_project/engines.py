@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster_project.config import StatureConfig
 from dagster_project.warehouse import connect
@@ -118,20 +119,50 @@ def clear_marts(lake: Path) -> None:
     shutil.rmtree(lake / "out" / LAKE_SCHEMA, ignore_errors=True)
 
 
-def load_marts(warehouse: Path, lake: Path, names: Iterable[str]) -> list[str]:
-    """Load the marts Spark wrote back (`names`, the tables this build built) into the DuckDB
-    warehouse, each replacing its table in one transaction; the names loaded."""
+def built_marts(
+    run_results: Mapping[str, Any] | None, manifest: Mapping[str, Any]
+) -> dict[str, dict[str, str]]:
+    """The marts a dbt build built (from its run_results and manifest), each with the column
+    types its contract declares."""
+    types: dict[str, dict[str, str]] = {}
+    for result in (run_results or {}).get("results", []):
+        node = manifest["nodes"].get(result["unique_id"], {})
+        if (
+            result["status"] == "success"
+            and node.get("resource_type") == "model"
+            and node.get("schema") == LAKE_SCHEMA
+        ):
+            types[node.get("alias") or node["name"]] = {
+                name: column["data_type"]
+                for name, column in node.get("columns", {}).items()
+                if column.get("data_type")
+            }
+    return types
+
+
+def load_marts(warehouse: Path, lake: Path, marts: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Load the marts Spark wrote back into the DuckDB warehouse, each replacing its table, all
+    in one transaction; the names loaded. `marts` maps each mart this build built to its
+    declared column types (its dbt contract, in DuckDB's words): those columns are cast, so the
+    tables have the types the DuckDB engine builds (Spark's INT is DuckDB's INTEGER where the
+    contract says BIGINT)."""
     loaded = []
     with connect(warehouse) as con:
         con.execute(f"create schema if not exists {LAKE_SCHEMA}")
         con.execute("begin")
-        for name in sorted(names):
+        for name in sorted(marts):
             files = lake / "out" / LAKE_SCHEMA / name
             if not any(files.glob("*.parquet")):
                 continue
+            source = f"read_parquet('{files}/*.parquet')"
+            declared = marts[name]
+            columns = [row[0] for row in con.execute(f"describe select * from {source}").fetchall()]
+            select = ", ".join(
+                f'cast("{c}" as {declared[c]}) as "{c}"' if declared.get(c) else f'"{c}"'
+                for c in columns
+            )
             con.execute(
-                f'create or replace table {LAKE_SCHEMA}."{name}" as '
-                f"select * from read_parquet('{files}/*.parquet')"
+                f'create or replace table {LAKE_SCHEMA}."{name}" as select {select} from {source}'
             )
             loaded.append(name)
         con.execute("commit")

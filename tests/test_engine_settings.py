@@ -129,16 +129,24 @@ def test_raw_tables_go_to_the_lake_and_marts_come_back(tmp_path):
         out.mkdir(parents=True)
         for part in (1, 2):
             con.execute(
-                f"copy (select 'd{part}' as deployment_id, {part}.5::double as x) "
+                f"copy (select 'd{part}' as deployment_id, {part}.5::double as x, "
+                f"{part}::integer as n) "
                 f"to '{out}/part-{part}.parquet' (format parquet)"
             )
         (lake / "out" / "marts" / "dora_metrics").mkdir()  # a folder without rows files
 
-    loaded = engines.load_marts(warehouse, lake, ["fct_deployments", "dora_metrics"])
+    # the contract's types win over Parquet's (Spark's INT comes back BIGINT, as on DuckDB)
+    marts = {"fct_deployments": {"n": "bigint", "gone": "varchar"}, "dora_metrics": {}}
+    loaded = engines.load_marts(warehouse, lake, marts)
     assert loaded == ["fct_deployments"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select * from marts.fct_deployments order by all").fetchall()
-    assert rows == [("d1", 1.5), ("d2", 2.5)]
+        kinds = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where table_name = 'fct_deployments' order by column_index"
+        ).fetchall()
+    assert rows == [("d1", 1.5, 1), ("d2", 2.5, 2)]
+    assert kinds == [("deployment_id", "VARCHAR"), ("x", "DOUBLE"), ("n", "BIGINT")]
 
     engines.clear_marts(lake)
     assert not (lake / "out" / "marts").exists()

@@ -386,16 +386,8 @@ def _load_spark_marts(
     manifest: Mapping[str, Any],
 ) -> None:
     """Load into the DuckDB warehouse the marts Spark built in this run."""
-    built = []
-    for result in (run_results or {}).get("results", []):
-        node = manifest["nodes"].get(result["unique_id"], {})
-        if (
-            result["status"] == "success"
-            and node.get("resource_type") == "model"
-            and node.get("schema") == engines.LAKE_SCHEMA
-        ):
-            built.append(node.get("alias") or node["name"])
-    loaded = engines.load_marts(warehouse, config.lake_path, built)
+    types = engines.built_marts(run_results, manifest)
+    loaded = engines.load_marts(warehouse, config.lake_path, types)
     context.log.info(f"spark: {len(loaded)} marts loaded into the warehouse")
 
 
@@ -418,7 +410,8 @@ def build_dbt_assets(
         config = stature.load()
         warehouse = stature.warehouse_path(config)
         dbt_vars = reporting_vars(config)  # the reporting step's vars too: one parse state
-        fingerprint = build_fingerprint(dbt_vars)
+        # A change of engine rebuilds in full too: the marts Spark wrote are plain tables.
+        fingerprint = build_fingerprint({**dbt_vars, "engine": config.engine})
         reason = "asked (--full-refresh)" if stature.full_refresh else None
         reason = reason or full_refresh_reason(warehouse, fingerprint)
         if reason:

@@ -5,6 +5,7 @@ with floating point within 1e-9."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import shutil
@@ -67,8 +68,12 @@ def build_on_spark(export_dir: Path, work: Path) -> Path:
     environment = engines.dbt_environment(config, raw_tables)
     result = run_dbt(warehouse, work, "build", "--exclude", "test_type:unit", env=environment)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    names = [p.name for p in (config.lake_path / "out" / engines.LAKE_SCHEMA).iterdir()]
-    engines.load_marts(warehouse, config.lake_path, names)
+    target = work / "dbt_target"
+    built = engines.built_marts(
+        json.loads((target / "run_results.json").read_text()),
+        json.loads((target / "manifest.json").read_text()),
+    )
+    engines.load_marts(warehouse, config.lake_path, built)
     return warehouse
 
 
