@@ -151,3 +151,33 @@ def test_raw_tables_go_to_the_lake_and_marts_come_back(tmp_path):
     engines.clear_marts(lake)
     assert not (lake / "out" / "marts").exists()
     assert (lake / "raw" / "raw_github" / "pulls" / "data.parquet").is_file()
+
+
+def test_only_the_marts_the_build_built_come_back_with_their_contract_types():
+    def node(schema, name, **columns):
+        return {
+            "resource_type": "model",
+            "schema": schema,
+            "name": name,
+            "alias": name,
+            "columns": {c: {"data_type": t} for c, t in columns.items()},
+        }
+
+    manifest = {
+        "nodes": {
+            "model.s.fct_deployments": node("marts", "fct_deployments", n="bigint", note=None),
+            "model.s.dora_metrics": node("marts", "dora_metrics", value="double"),
+            "model.s.int_x": node("intermediate", "int_x", a="varchar"),
+            "test.s.unique_x": {"resource_type": "test", "schema": "marts", "name": "unique_x"},
+        }
+    }
+    results = {
+        "results": [
+            {"unique_id": "model.s.fct_deployments", "status": "success"},
+            {"unique_id": "model.s.dora_metrics", "status": "error"},
+            {"unique_id": "model.s.int_x", "status": "success"},
+            {"unique_id": "test.s.unique_x", "status": "pass"},
+        ]
+    }
+    assert engines.built_marts(results, manifest) == {"fct_deployments": {"n": "bigint"}}
+    assert engines.built_marts(None, manifest) == {}
