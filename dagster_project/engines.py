@@ -104,14 +104,23 @@ def write_raw_tables(warehouse: Path, lake: Path) -> list[str]:
             "where starts_with(schema_name, ?) order by all",
             [RAW_SCHEMA_PREFIX],
         ).fetchall()
-        for schema, table in tables:
+    names = [f"{schema}.{table}" for schema, table in tables]
+    write_tables(warehouse, lake, names)
+    return names
+
+
+def write_tables(warehouse: Path, lake: Path, names: Iterable[str]) -> None:
+    """Write tables of the warehouse (`schema.table`) as Parquet, each to the folder Spark
+    registers it from (`<lake>/raw/<schema>/<table>/`), replacing what the folder held."""
+    with connect(warehouse, read_only=True) as con:
+        for name in names:
+            schema, table = name.split(".")
             folder = lake / "raw" / schema / table
             _replace_folder(folder)
             con.execute(
                 f'copy (select * from "{schema}"."{table}") '
                 f"to '{folder / 'data.parquet'}' (format parquet)"
             )
-    return [f"{schema}.{table}" for schema, table in tables]
 
 
 def clear_marts(lake: Path) -> None:
@@ -120,17 +129,19 @@ def clear_marts(lake: Path) -> None:
 
 
 def built_marts(
-    run_results: Mapping[str, Any] | None, manifest: Mapping[str, Any]
+    run_results: Mapping[str, Any] | None,
+    manifest: Mapping[str, Any],
+    schema: str = LAKE_SCHEMA,
 ) -> dict[str, dict[str, str]]:
-    """The marts a dbt build built (from its run_results and manifest), each with the column
-    types its contract declares."""
+    """The models of `schema` a dbt build built (from its run_results and manifest), each
+    with the column types its contract declares."""
     types: dict[str, dict[str, str]] = {}
     for result in (run_results or {}).get("results", []):
         node = manifest["nodes"].get(result["unique_id"], {})
         if (
             result["status"] == "success"
             and node.get("resource_type") == "model"
-            and node.get("schema") == LAKE_SCHEMA
+            and node.get("schema") == schema
         ):
             types[node.get("alias") or node["name"]] = {
                 name: column["data_type"]
@@ -140,18 +151,23 @@ def built_marts(
     return types
 
 
-def load_marts(warehouse: Path, lake: Path, marts: Mapping[str, Mapping[str, str]]) -> list[str]:
+def load_marts(
+    warehouse: Path,
+    lake: Path,
+    marts: Mapping[str, Mapping[str, str]],
+    schema: str = LAKE_SCHEMA,
+) -> list[str]:
     """Load the marts Spark wrote back into the DuckDB warehouse, each replacing its table, all
     in one transaction; the names loaded. `marts` maps each mart this build built to its
     declared column types (its dbt contract, in DuckDB's words): those columns are cast, so the
     tables have the types the DuckDB engine builds (Spark's INT is DuckDB's INTEGER where the
-    contract says BIGINT)."""
+    contract says BIGINT). Models of another `schema` come back the same way."""
     loaded = []
     with connect(warehouse) as con:
-        con.execute(f"create schema if not exists {LAKE_SCHEMA}")
+        con.execute(f"create schema if not exists {schema}")
         con.execute("begin")
         for name in sorted(marts):
-            files = lake / "out" / LAKE_SCHEMA / name
+            files = lake / "out" / schema / name
             if not any(files.glob("*.parquet")):
                 continue
             source = f"read_parquet('{files}/*.parquet')"
@@ -162,7 +178,7 @@ def load_marts(warehouse: Path, lake: Path, marts: Mapping[str, Mapping[str, str
                 for c in columns
             )
             con.execute(
-                f'create or replace table {LAKE_SCHEMA}."{name}" as select {select} from {source}'
+                f'create or replace table {schema}."{name}" as select {select} from {source}'
             )
             loaded.append(name)
         con.execute("commit")

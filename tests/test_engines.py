@@ -10,6 +10,7 @@ These need pyspark, dbt-spark and Java 17: `make test-spark` installs them and r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from tests.conftest import SMALL_ORG_END, NightlyRun, make_workspace
 from tests.support.engine_parity import build_on_spark, compare, require_spark, tables_of
 from tests.support.monorepo_org import write_monorepo_org
 from tests.support.scenario import build
+from tests.test_dbt_models import run_dbt
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -150,3 +152,60 @@ def test_the_hand_worked_scenarios_are_equal_on_spark(scenario, scenarios, tmp_p
     with duckdb.connect(str(on_spark), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_deployments").fetchone()[0] > 0
         assert con.execute("select count(*) from marts.fct_changes").fetchone()[0] > 0
+
+
+def test_the_reporting_models_are_portable_too(spark_nightly, tmp_path):
+    """The nightly builds the reporting models (scorecards.*, reporting.*) on DuckDB, after the
+    rule engine has written what they read. Built on Spark over the same tables, they give the
+    same rows: here, over the Spark nightly's own lake and its scorecards tables."""
+    from dagster_project import engines
+    from dagster_project.config import load_config
+    from dagster_project.defs.dbt import reporting_vars
+    from dagster_project.manifest import load_manifest
+
+    ws = spark_nightly[0]
+    config = load_config(ws.config)
+    manifest = load_manifest()
+    sources = sorted(
+        f"scorecards.{s['name']}"
+        for s in manifest["sources"].values()
+        if s["schema"] == "scorecards"
+    )
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+            ).fetchall()
+        }
+    sources = [s for s in sources if s in present]
+    assert "scorecards.check_results" in sources
+    engines.write_tables(ws.warehouse, config.lake_path, sources)
+    env = engines.dbt_environment(config, sources) | {"STATURE_AS_OF": SMALL_ORG_END.isoformat()}
+    args = ["build", "--select", "tag:reporting", "--exclude", "test_type:unit"]
+    args += ["--vars", json.dumps(reporting_vars(config))]
+    result = run_dbt(ws.warehouse, tmp_path, *args, env=env)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+    run_results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())
+    target_manifest = json.loads((tmp_path / "dbt_target" / "manifest.json").read_text())
+    on_spark, on_duckdb = tmp_path / "on_spark.duckdb", tmp_path / "on_duckdb.duckdb"
+    compared = []
+    for schema in ("scorecards", "reporting"):
+        built = engines.built_marts(run_results, target_manifest, schema)
+        assert built, schema
+        assert engines.load_marts(on_spark, config.lake_path, built, schema) == sorted(built)
+        # DuckDB's own: the nightly's relations, each read in its own warehouse (a view's SQL
+        # names its tables without the file's catalog) and kept as a table
+        for name in built:
+            rows = tmp_path / f"{schema}.{name}.parquet"
+            with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+                con.execute(f"copy (select * from {schema}.{name}) to '{rows}' (format parquet)")
+            with duckdb.connect(str(on_duckdb)) as con:
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create table {schema}.{name} as select * from '{rows}'")
+        compared += [f"{schema}.{name}" for name in sorted(built)]
+    assert "reporting.dora_trends" in compared and "reporting.service_maturity" in compared
+    parity = compare(on_duckdb, on_spark, compared)
+    assert parity.differences == {}
+    assert parity.compared == compared
