@@ -15,6 +15,7 @@ So readers never see which engine ran: the published DuckDB copy and Parquet are
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -41,6 +42,26 @@ RUNTIME_SETTINGS = {
     # in task start-up than the work.
     "spark.sql.shuffle.partitions": "4",
 }
+
+
+def not_ready(config: StatureConfig) -> str | None:
+    """What the configured engine lacks on this machine, said with the fix; None if ready."""
+    if config.engine != "spark":
+        return None
+    missing = [
+        name
+        for name, module in (("pyspark", "pyspark"), ("dbt-spark", "dbt.adapters.spark"))
+        if importlib.util.find_spec(module) is None
+    ]
+    if config.spark.method == "session" and shutil.which("java") is None:
+        missing.append("a Java 17 runtime (java)")
+    if not missing:
+        return None
+    return (
+        f"engine: spark needs {', '.join(missing)}, not installed here: run `make setup-spark` "
+        "(pyspark and dbt-spark from the lock file, Java 17 from Debian's packages), "
+        "or set engine: duckdb"
+    )
 
 
 def session_settings(lake: Path) -> dict[str, str]:

@@ -181,3 +181,15 @@ def test_only_the_marts_the_build_built_come_back_with_their_contract_types():
     }
     assert engines.built_marts(results, manifest) == {"fct_deployments": {"n": "bigint"}}
     assert engines.built_marts(None, manifest) == {}
+
+
+def test_a_machine_without_spark_is_told_how_to_set_it_up(tmp_path, monkeypatch):
+    monkeypatch.delenv("STATURE_ENGINE", raising=False)
+    assert engines.not_ready(_config(tmp_path, "")) is None  # DuckDB needs nothing more
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    problem = engines.not_ready(_config(tmp_path, "engine: spark\n"))
+    assert problem is not None
+    assert "a Java 17 runtime (java)" in problem and "make setup-spark" in problem
+    # a cluster needs no local Java
+    cluster = _config(tmp_path, "engine: spark\nspark: {method: thrift, host: spark.internal}\n")
+    assert "java" not in (engines.not_ready(cluster) or "")

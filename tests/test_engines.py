@@ -45,6 +45,7 @@ def spark_nightly(tmp_path_factory, small_org) -> tuple:
 def test_the_spark_nightly_succeeds_and_says_so(spark_nightly):
     ws, result = spark_nightly
     assert result.stdout.rstrip().endswith("All well."), result.stdout[-3000:]
+    assert ", models built by Spark (session)\n" in result.stdout
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         statuses = dict(
             con.execute(

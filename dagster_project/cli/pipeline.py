@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from dagster_project import engines
 from dagster_project.cli.options import (
     EXIT_OK,
     EXIT_USAGE,
@@ -138,8 +139,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = args.as_of or today_in(config.org.timezone)
     _check_as_of(as_of, config)
     warehouse = warehouse_of(args, config)
+    problem = engines.not_ready(config)
+    if problem:
+        raise ConfigError(problem)
     with holding_warehouse(warehouse, "stature run"):
-        print(f"stature run: as of {as_of}, warehouse {warehouse}", flush=True)
+        engine = (
+            f", models built by Spark ({config.spark.method})" if config.engine == "spark" else ""
+        )
+        print(f"stature run: as of {as_of}, warehouse {warehouse}{engine}", flush=True)
         started = time.time()
         outcome = run_job(args, config, "nightly", as_of=as_of)
     from dagster_project.summary import print_ingest_rejections, print_summary

@@ -4,11 +4,9 @@ with floating point within 1e-9."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
-import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -35,23 +33,13 @@ WRITTEN_AT = {
     "first_seen_at",
     "loaded_at",
 }
-SET_UP = "make setup-spark (pyspark and dbt-spark from the lock file, Java 17)"
 
 
 def require_spark() -> None:
     """Skip where the Spark engine is not installed; with CI set, fail (CI must run these)."""
-    missing = [
-        what
-        for what, there in (
-            ("pyspark", importlib.util.find_spec("pyspark") is not None),
-            ("dbt-spark", importlib.util.find_spec("dbt.adapters.spark") is not None),
-            ("java", shutil.which("java") is not None),
-        )
-        if not there
-    ]
-    if not missing:
+    reason = engines.not_ready(StatureConfig(engine="spark"))
+    if reason is None:
         return
-    reason = f"{', '.join(missing)} not installed ({SET_UP})"
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: with CI set this test must run, not skip", pytrace=False)
     pytest.skip(reason)
