@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from dagster_project.bench import run_config
+from dagster_project.bench import EngineFigures, RunFigures, SizeFigures, run_config, table
 from dagster_project.config import load_config
 from tests.conftest import REPO, STATURE
 
@@ -66,6 +66,52 @@ def test_the_run_config_drops_the_demos_own_engine(tmp_path, monkeypatch):
         run_config(run, "oracle")
 
 
+def _figures(services: int, *engines: str) -> SizeFigures:
+    run = RunFigures(seconds=10.0, cpu_seconds=9.0, peak_mb=500, stages={"ingest": 2.0})
+    return SizeFigures(
+        services, 40, files=10, megabytes=4.0, bare_seconds=1.0, bare_cpu_seconds=1.0,
+        read_json_seconds=0.5, runs=[EngineFigures(e, run, run) for e in engines],
+    )  # fmt: skip
+
+
+def _rows(text: str) -> dict[str, list[str]]:
+    """The table's rows by name, every cell (blank ones too) after the name."""
+    cells = [
+        line[2:-2].split(" | ")
+        for line in text.splitlines()
+        if line.startswith("| ") and not line.startswith("| stage")
+    ]
+    return {row[0]: row[1:] for row in cells}
+
+
+def test_the_table_has_a_column_pair_per_size_and_engine():
+    text = table([_figures(12, "duckdb", "spark"), _figures(200, "duckdb", "spark")])
+    assert text.splitlines()[0] == (
+        "| stage | 12 svc duckdb full | 12 svc duckdb +1 day | 12 svc spark full "
+        "| 12 svc spark +1 day | 200 svc duckdb full | 200 svc duckdb +1 day "
+        "| 200 svc spark full | 200 svc spark +1 day |"
+    )
+    rows = _rows(text)
+    assert all(len(cells) == 8 for cells in rows.values()), rows
+    # the reference once per size, in its first column
+    assert rows["bare DuckDB query, same files"] == ["1.0 s (1 s CPU)", "", "", ""] * 2
+    assert rows["export"] == ["10 files, 4 MB", "", "", ""] * 2
+    assert rows["full run / bare query"] == ["10.0x wall, 9.0x CPU", ""] * 4
+    assert rows["exit status"] == ["0"] * 8
+
+
+def test_the_table_names_no_engine_for_duckdb_alone():
+    text = table([_figures(12, "duckdb"), _figures(200, "duckdb")])
+    assert text.splitlines()[0] == (
+        "| stage | 12 svc full | 12 svc +1 day | 200 svc full | 200 svc +1 day |"
+    )
+    rows = _rows(text)
+    assert all(len(cells) == 4 for cells in rows.values()), rows
+    assert rows["bare DuckDB query, same files"] == ["1.0 s (1 s CPU)", ""] * 2
+    # Spark alone is named
+    assert "| 12 svc spark full |" in table([_figures(12, "spark")])
+
+
 def _bench(tmp_path, *options: str) -> tuple[str, dict[str, list[str]]]:
     """Run `stature bench` on the 12-service org; the table's text and its rows by name."""
     out = tmp_path / "table.md"
@@ -82,12 +128,7 @@ def _bench(tmp_path, *options: str) -> tuple[str, dict[str, list[str]]]:
     assert result.returncode == 0, result.stdout + result.stderr
     text = out.read_text()
     assert text.split("\n\n")[1] in result.stdout  # the same table is printed
-    rows = {
-        line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:]
-        for line in text.splitlines()
-        if line.startswith("| ") and not line.startswith("| stage")
-    }
-    return text, rows
+    return text, _rows(text)
 
 
 @pytest.mark.slow
