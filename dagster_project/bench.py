@@ -21,12 +21,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.config import ENGINES
 from dagster_project.report.sizes import (
     PAGE_BUDGET_BYTES,
     PAGE_KINDS,
@@ -140,6 +141,15 @@ class RunFigures:
 
 
 @dataclass
+class EngineFigures:
+    """The two runs (full build, one-day increment) of one size on one engine."""
+
+    engine: str
+    full: RunFigures = field(default_factory=RunFigures)
+    increment: RunFigures = field(default_factory=RunFigures)
+
+
+@dataclass
 class SizeFigures:
     services: int
     days: int
@@ -149,8 +159,7 @@ class SizeFigures:
     bare_seconds: float = 0.0
     bare_cpu_seconds: float = 0.0
     read_json_seconds: float = 0.0
-    full: RunFigures = field(default_factory=RunFigures)
-    increment: RunFigures = field(default_factory=RunFigures)
+    runs: list[EngineFigures] = field(default_factory=list)  # one per engine, in order
 
 
 def stage_of(step: str) -> str:
@@ -234,25 +243,42 @@ def _generate(out: Path, services: int, days: int, export_at: dt.date) -> float:
     return time.perf_counter() - started
 
 
-def _config(workdir: Path) -> Path:
-    """A config like the demo's, writing everything under `workdir`."""
+def run_config(workdir: Path, engine: str) -> Path:
+    """A config like the demo's on `engine`, writing everything under `workdir`: its own
+    warehouse, published folder and (on Spark) the lake next to the warehouse. The demo's own
+    `engine:` line, paths and `spark.lake` are left out, so each key is given once."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: one of {', '.join(ENGINES)}")
     text = (REPO_ROOT / "stature.yml").read_text()
     lines = []
+    block = ""  # the top-level key the line belongs to
     for line in text.splitlines():
-        if line.startswith(("warehouse:", "published_dir:", "export_dir:")):
+        if line[:1].isalpha():
+            block = line.split(":", 1)[0]
+        if line.startswith(("warehouse:", "published_dir:", "export_dir:", "engine:")):
             continue
+        if block == "spark" and line.strip().startswith("lake:"):
+            continue  # the lake goes next to this run's warehouse
         lines.append(line.replace("dir: rules_sql", f"dir: {REPO_ROOT / 'rules_sql'}"))
-    lines += [f"warehouse: {workdir / 'warehouse.duckdb'}", f"published_dir: {workdir / 'pub'}"]
+    lines += [
+        f"engine: {engine}",
+        f"warehouse: {workdir / 'warehouse.duckdb'}",
+        f"published_dir: {workdir / 'pub'}",
+    ]
     path = workdir / "stature.yml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def _run(config: Path, export: Path, as_of: dt.date, workdir: Path, log: Path) -> RunFigures:
+def _run(
+    config: Path, engine: str, export: Path, as_of: dt.date, workdir: Path, log: Path
+) -> RunFigures:
     """One `stature run` as a child process: wall time, peak memory, seconds per stage."""
     home = workdir / "dg"
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    # the config names the engine; $STATURE_ENGINE would win over it, so it says the same
+    env = {**os.environ, "DAGSTER_HOME": str(home), "STATURE_ENGINE": engine}
+    env.pop("STATURE_WAREHOUSE", None)  # would win over the run's own warehouse
     before = _run_ids(home)
     command = [
         str(STATURE), "run", "--config", str(config), "--export-dir", str(export),
@@ -293,8 +319,12 @@ def _folder_size(root: Path) -> tuple[int, float]:
     return len(files), sum(p.stat().st_size for p in files) / 2**20
 
 
-def measure(services: int, days: int, workdir: Path, log: Path) -> SizeFigures:
-    """Generate the org at this size, then time the bare query, a full run, an increment."""
+def measure(
+    services: int, days: int, workdir: Path, log: Path, engines: Sequence[str] = ("duckdb",)
+) -> SizeFigures:
+    """Generate the org at this size, then time the bare query and, on each engine in its own
+    run folder (warehouse, lake, published folder, Dagster home), a full run and an
+    increment over the same files."""
     figures = SizeFigures(services, days)
     day1, day2 = workdir / "export-day1", workdir / "export-day2"
     as_of1, as_of2 = STORY_END - dt.timedelta(days=1), STORY_END
@@ -303,59 +333,71 @@ def measure(services: int, days: int, workdir: Path, log: Path) -> SizeFigures:
     figures.files, figures.megabytes = _folder_size(day1)
     figures.bare_seconds, figures.bare_cpu_seconds = _timed_query(BARE_QUERY.format(root=day1))
     figures.read_json_seconds, _ = _timed_query(READ_JSON_QUERY.format(root=day1))
-    run_dir = workdir / "run"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    config = _config(run_dir)
-    figures.full = _run(config, day1, as_of1, run_dir, log)
-    figures.increment = _run(config, day2, as_of2, run_dir, log)
+    for engine in engines:
+        run_dir = workdir / f"run-{engine}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        config = run_config(run_dir, engine)
+        runs = EngineFigures(engine)
+        runs.full = _run(config, engine, day1, as_of1, run_dir, log)
+        runs.increment = _run(config, engine, day2, as_of2, run_dir, log)
+        figures.runs.append(runs)
     return figures
 
 
 def table(results: list[SizeFigures]) -> str:
-    """One Markdown table: a column per (size, full | increment)."""
+    """One Markdown table: a column per (size, engine, full | increment). The engine is in the
+    headers only when a size ran on more than DuckDB (`12 svc spark full`); the reference rows
+    (the bare query, the export) are once per size, in its first column."""
+    named = any(run.engine != "duckdb" or len(r.runs) > 1 for r in results for run in r.runs)
+    # (size, engine's runs, first of its size): one pair of columns each
+    pairs = [(r, run, i == 0) for r in results for i, run in enumerate(r.runs)]
     header = ["stage"]
-    for r in results:
-        header += [f"{r.services} svc full", f"{r.services} svc +1 day"]
+    for r, run, _ in pairs:
+        label = f"{r.services} svc {run.engine}" if named else f"{r.services} svc"
+        header += [f"{label} full", f"{label} +1 day"]
     rows: list[list[str]] = []
     for stage in STAGES:
         row = [stage]
-        for r in results:
+        for _, run, _ in pairs:
             row += [
-                f"{r.full.stages.get(stage, 0):.1f} s",
-                f"{r.increment.stages.get(stage, 0):.1f} s",
+                f"{run.full.stages.get(stage, 0):.1f} s",
+                f"{run.increment.stages.get(stage, 0):.1f} s",
             ]
         rows.append(row)
 
     def both(full: str, increment: str = "") -> list[str]:
-        return [cell for r in results for cell in (full.format(r=r), increment.format(r=r))]
+        """A cell per run from its figures (`{f}`: full or increment; `{r}`: the size)."""
+        return [
+            cell
+            for r, run, _ in pairs
+            for cell in (full.format(r=r, f=run.full), increment.format(r=r, f=run.increment))
+        ]
+
+    def once(text: str) -> list[str]:
+        """The size's cell in its first column, the rest blank."""
+        return [cell for r, _, first in pairs for cell in (text.format(r=r) if first else "", "")]
 
     rows.append(
-        [
-            "**total (`stature run`)**",
-            *both("**{r.full.seconds:.1f} s**", "**{r.increment.seconds:.1f} s**"),
-        ]
+        ["**total (`stature run`)**", *both("**{f.seconds:.1f} s**", "**{f.seconds:.1f} s**")]
     )
     rows.append(
-        [
-            "CPU time (user + system)",
-            *both("{r.full.cpu_seconds:.0f} s", "{r.increment.cpu_seconds:.0f} s"),
-        ]
+        ["CPU time (user + system)", *both("{f.cpu_seconds:.0f} s", "{f.cpu_seconds:.0f} s")]
     )
-    rows.append(["peak memory", *both("{r.full.peak_mb:,.0f} MB", "{r.increment.peak_mb:,.0f} MB")])
-    rows.append(["exit status", *both("{r.full.exit_status}", "{r.increment.exit_status}")])
+    rows.append(["peak memory", *both("{f.peak_mb:,.0f} MB", "{f.peak_mb:,.0f} MB")])
+    rows.append(["exit status", *both("{f.exit_status}", "{f.exit_status}")])
     rows.append(
         [
             "bare DuckDB query, same files",
-            *both("{r.bare_seconds:.1f} s ({r.bare_cpu_seconds:.0f} s CPU)"),
+            *once("{r.bare_seconds:.1f} s ({r.bare_cpu_seconds:.0f} s CPU)"),
         ]
     )
     ratio = [
         cell
-        for r in results
+        for r, run, _ in pairs
         for cell in (
-            f"{r.full.seconds / r.bare_seconds:.1f}x wall, "
-            f"{r.full.cpu_seconds / max(r.bare_cpu_seconds, 0.01):.1f}x CPU"
+            f"{run.full.seconds / r.bare_seconds:.1f}x wall, "
+            f"{run.full.cpu_seconds / max(r.bare_cpu_seconds, 0.01):.1f}x CPU"
             if r.bare_seconds
             else "?",
             "",
@@ -363,8 +405,8 @@ def table(results: list[SizeFigures]) -> str:
     ]
     rows.append(["full run / bare query", *ratio])
     rate = []
-    for r in results:
-        ingest = r.full.stages.get("ingest", 0.0)
+    for r, run, _ in pairs:
+        ingest = run.full.stages.get("ingest", 0.0)
         mine = r.megabytes / ingest if ingest else 0.0
         duck = r.megabytes / r.read_json_seconds if r.read_json_seconds else 0.0
         rate += [
@@ -372,7 +414,7 @@ def table(results: list[SizeFigures]) -> str:
             "",
         ]
     rows.append(["export ingestion rate", *rate])
-    rows.append(["export", *both("{r.files:,} files, {r.megabytes:,.0f} MB")])
+    rows.append(["export", *once("{r.files:,} files, {r.megabytes:,.0f} MB")])
     rows += site_rows(results)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -384,7 +426,7 @@ def site_rows(results: list[SizeFigures]) -> list[list[str]]:
     and whether every page is within the budget."""
 
     def cells(describe: Callable[[SiteSizes], str]) -> list[str]:
-        runs = [run for r in results for run in (r.full, r.increment)]
+        runs = [run for r in results for e in r.runs for run in (e.full, e.increment)]
         return [describe(run.site) if run.site else "no site" for run in runs]
 
     rows = [
@@ -411,16 +453,26 @@ def largest_page(kind: KindSizes) -> str:
     )
 
 
-def run_bench(sizes: list[int], days: int, workdir: Path, keep: bool = False) -> str:
+def run_bench(
+    sizes: list[int],
+    days: int,
+    workdir: Path,
+    keep: bool = False,
+    engines: Sequence[str] = ("duckdb",),
+) -> str:
+    """Each size generated once and run on each engine in `engines` (in order); the table."""
+    engines = list(dict.fromkeys(engines))  # each once, in the order given
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "bench.log"
     header = f"Stature benchmark on {machine()}; {days} days of history, {dt.date.today()}"
+    if engines != ["duckdb"]:
+        header += f"; engines {', '.join(engines)}"
     print(header, flush=True)
     results = []
     for services in sizes:
         print(f"  {services} services: generating, then a full run and a one-day increment "
-              f"(log: {log})", flush=True)  # fmt: skip
-        figures = measure(services, days, workdir / f"org-{services}", log)
+              f"on {', '.join(engines)} (log: {log})", flush=True)  # fmt: skip
+        figures = measure(services, days, workdir / f"org-{services}", log, engines)
         results.append(figures)
         if not keep:
             shutil.rmtree(workdir / f"org-{services}", ignore_errors=True)
