@@ -345,7 +345,7 @@ measured_days as (
 rated as (
     select
         measured.*,
-        cast(measured.deployments as double) / (measured.period_days / 7.0) as deployment_frequency,
+        cast(measured.deployments as double) / (cast(measured.period_days as double) / 7.0) as deployment_frequency,
         case
             when measured.deployments > 0
                 then cast(measured.failed_deployments as double) / measured.deployments
