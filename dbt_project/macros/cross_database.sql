@@ -6,6 +6,9 @@
 
 {#- A SQL string literal of a Python/Jinja value (quotes doubled). -#}
 {% macro sql_string(value) -%}
+    {{ return(adapter.dispatch('sql_string', 'stature')(value)) }}
+{%- endmacro %}
+{% macro default__sql_string(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 

@@ -32,9 +32,19 @@
 {%- endmacro %}
 
 
+{#- The incremental models' materialization: `incremental` on DuckDB; on Spark a table rebuilt
+    from all history each build (plain Parquet tables take no row deletes, and a full rebuild
+    writes the same rows), so their delete post-hooks below render nothing there. -#}
+{% macro incremental_or_table() -%}
+    {{- return('table' if target.type == 'spark' else 'incremental') -}}
+{%- endmacro %}
+
+
 {#- A post-hook: delete the model's rows whose `keys` no longer appear in `source` (a
-    deployment no longer counted as production, a change re-attributed to another service). -#}
+    deployment no longer counted as production, a change re-attributed to another service).
+    Nothing unless the model is incremental. -#}
 {% macro delete_gone_rows(keys, source) -%}
+    {%- if model.config.materialized == 'incremental' -%}
     delete from {{ this }} as stored
     where not exists (
         select 1 from {{ source }} as computed
@@ -43,6 +53,7 @@
             {{ 'and ' if not loop.first }}computed.{{ key }} = stored.{{ key }}
         {%- endfor %}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -54,8 +65,10 @@
 
 
 {#- dora_metrics' post-hook: delete the stored periods no longer on its spine (see the model):
-    a period before the entity's first period with an event, or after the org's last one. -#}
+    a period before the entity's first period with an event, or after the org's last one.
+    Nothing unless the model is incremental. -#}
 {% macro delete_dora_periods_off_the_spine(events) -%}
+    {%- if model.config.materialized == 'incremental' -%}
     {%- set entities = [('service', 'service_id'), ('team', 'team_id'), ('org', "'org'")] -%}
     delete from {{ this }} as stored
     where
@@ -92,4 +105,5 @@
                 end
             from {{ events }} as events
         )
+    {%- endif -%}
 {%- endmacro %}

@@ -47,27 +47,27 @@
 
 {#- '2026-Q1' -#}
 {% macro fiscal_quarter_label(local_date, start_month) -%}
-    cast({{ stature.fiscal_year(local_date, start_month) }} as varchar)
+    cast({{ stature.fiscal_year(local_date, start_month) }} as string)
     || '-Q'
-    || cast({{ stature.fiscal_quarter_number(local_date, start_month) }} as varchar)
+    || cast({{ stature.fiscal_quarter_number(local_date, start_month) }} as string)
 {%- endmacro %}
 
 
 {#- '2026-01' -#}
 {% macro month_label(local_date) -%}
-    cast(extract(year from {{ local_date }}) as varchar)
+    cast(extract(year from {{ local_date }}) as string)
     || '-'
-    || lpad(cast(extract(month from {{ local_date }}) as varchar), 2, '0')
+    || lpad(cast(extract(month from {{ local_date }}) as string), 2, '0')
 {%- endmacro %}
 
 
 {#- '2026-W03': the ISO year and week are those of the week's Thursday. -#}
 {% macro iso_week_label(local_date) -%}
-    cast(extract(year from {{ dbt.dateadd('day', 3, stature.week_start(local_date)) }}) as varchar)
+    cast(extract(year from {{ dbt.dateadd('day', 3, stature.week_start(local_date)) }}) as string)
     || '-W'
     || lpad(cast(
         cast(floor(({{ stature.day_of_year(dbt.dateadd('day', 3, stature.week_start(local_date))) }} - 1) / 7) as integer) + 1
-        as varchar), 2, '0')
+        as string), 2, '0')
 {%- endmacro %}
 
 

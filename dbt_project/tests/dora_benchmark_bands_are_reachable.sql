@@ -6,13 +6,13 @@
 -#}
 with benchmarks as (
     select
-        cast(edition as varchar) as edition,
-        cast(metric as varchar) as metric,
-        cast(tier as varchar) as tier,
+        cast(edition as string) as edition,
+        cast(metric as string) as metric,
+        cast(tier as string) as tier,
         cast(tier_rank as integer) as tier_rank,
-        cast(comparison as varchar) as comparison,
+        cast(comparison as string) as comparison,
         cast(threshold as double) as threshold,
-        cast(published_band as varchar) as published_band
+        cast(published_band as string) as published_band
     from {{ ref('dora_benchmarks') }}
 ),
 

@@ -15,8 +15,8 @@ select
     base_branch,
     labels,
     merge_commit_sha,
-    cast(null as varchar) as squash_commit_sha,
-    cast(null as varchar) as fast_forward_sha,
+    cast(null as string) as squash_commit_sha,
+    cast(null as string) as fast_forward_sha,
     created_at,
     merged_at
 from {{ ref('stg_github__pull_requests') }}

@@ -5,7 +5,7 @@
 select
     lower(repo) as repo_key,
     pr_number as request_number,
-    cast(null as varchar) as sha,
+    cast(null as string) as sha,
     file_path
 from {{ ref('stg_github__pull_files') }}
 union all
@@ -19,7 +19,7 @@ union all
 select
     'gitlab:' || lower(project) as repo_key,
     mr_iid as request_number,
-    cast(null as varchar) as sha,
+    cast(null as string) as sha,
     file_path
 from {{ ref('stg_gitlab__merge_request_diffs') }}
 union all

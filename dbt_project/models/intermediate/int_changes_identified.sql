@@ -148,7 +148,7 @@ request_changes as (
         'pr' as change_type,
         requests_placed.repo_key,
         requests_placed.repo_key || requests_placed.number_marker
-        || cast(requests_placed.request_number as varchar) as change_key,
+        || cast(requests_placed.request_number as string) as change_key,
         requests_placed.request_number as pr_number,
         coalesce(
             requests_placed.mainline_sha,
@@ -256,7 +256,7 @@ direct_changes as (
         commits.sha,
         split_part(commits.message, chr(10), 1) as title,
         commits.author_login,
-        cast(null as varchar) as head_branch,
+        cast(null as string) as head_branch,
         cast(null as {{ stature.type_text_list() }}) as labels,
         case
             when merged_branches.merged_first_authored_at < commits.authored_at

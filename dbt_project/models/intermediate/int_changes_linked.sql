@@ -52,7 +52,7 @@ graph_events as (
         mainline_position as sort_position,
         0 as event_order,
         change_id,
-        cast(null as varchar) as deployment_id
+        cast(null as string) as deployment_id
     from changes_scoped
     where use_graph
     union all
@@ -60,7 +60,7 @@ graph_events as (
         service_id,
         mainline_position as sort_position,
         1 as event_order,
-        cast(null as varchar) as change_id,
+        cast(null as string) as change_id,
         deployment_id
     from deployments
     where is_advancing
@@ -91,7 +91,7 @@ time_events as (
         {{ stature.epoch_seconds('merged_at') }} as sort_time,
         0 as event_order,
         change_id,
-        cast(null as varchar) as deployment_id,
+        cast(null as string) as deployment_id,
         cast(null as bigint) as deployment_number
     from changes_scoped
     where not use_graph
@@ -100,7 +100,7 @@ time_events as (
         service_id,
         {{ stature.epoch_seconds('deployed_at') }} as sort_time,
         1 as event_order,
-        cast(null as varchar) as change_id,
+        cast(null as string) as change_id,
         deployment_id,
         deployment_number
     from deployments

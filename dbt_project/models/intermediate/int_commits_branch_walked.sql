@@ -10,50 +10,58 @@
     2^(levels - 1) commits (512 by default) are cut there.
 -#}
 {%- set levels = var('branch_walk_levels', 10) | int -%}
+{#- The steps up to the last walk level read each other level by level
+    (macros/staged_steps.sql). -#}
+{%- set steps = [] -%}
+
+{%- set step -%}
+select
+    repo_key,
+    sha,
+    first_parent_sha,
+    authored_at
+from {{ ref('int_commits_mainline_ranked') }}
+where not is_mainline
+{%- endset -%}
+{%- do steps.append(['off_mainline', step]) -%}
+
+{%- set step -%}
+select
+    child.repo_key,
+    child.sha,
+    parent.sha as ancestor_sha,
+    child.authored_at as first_authored_at,
+    cast(1 as bigint) as commit_count
+from off_mainline as child
+left join off_mainline as parent
+    on child.repo_key = parent.repo_key and child.first_parent_sha = parent.sha
+{%- endset -%}
+{%- do steps.append(['walk_0', step]) -%}
+
+{%- for k in range(1, levels) -%}
+{%- set step -%}
+select
+    near.repo_key,
+    near.sha,
+    far.ancestor_sha,
+    case
+        when far.sha is null then near.first_authored_at
+        when far.first_authored_at < near.first_authored_at then far.first_authored_at
+        else near.first_authored_at
+    end as first_authored_at,
+    near.commit_count + coalesce(far.commit_count, 0) as commit_count
+from walk_{{ k - 1 }} as near
+left join walk_{{ k - 1 }} as far
+    on near.repo_key = far.repo_key and near.ancestor_sha = far.sha
+{%- endset -%}
+{%- do steps.append(['walk_' ~ k, step]) -%}
+{%- endfor %}
 
 with commits as (
     select * from {{ ref('int_commits_mainline_ranked') }}
 ),
 
-off_mainline as (
-    select
-        repo_key,
-        sha,
-        first_parent_sha,
-        authored_at
-    from commits
-    where not is_mainline
-),
-
-walk_0 as (
-    select
-        child.repo_key,
-        child.sha,
-        parent.sha as ancestor_sha,
-        child.authored_at as first_authored_at,
-        cast(1 as bigint) as commit_count
-    from off_mainline as child
-    left join off_mainline as parent
-        on child.repo_key = parent.repo_key and child.first_parent_sha = parent.sha
-),
-
-{% for k in range(1, levels) %}
-walk_{{ k }} as (
-    select
-        near.repo_key,
-        near.sha,
-        far.ancestor_sha,
-        case
-            when far.sha is null then near.first_authored_at
-            when far.first_authored_at < near.first_authored_at then far.first_authored_at
-            else near.first_authored_at
-        end as first_authored_at,
-        near.commit_count + coalesce(far.commit_count, 0) as commit_count
-    from walk_{{ k - 1 }} as near
-    left join walk_{{ k - 1 }} as far
-        on near.repo_key = far.repo_key and near.ancestor_sha = far.sha
-),
-{% endfor %}
+{{ stature.staged_ctes(steps) }}
 merge_parents as (
     select
         commits.repo_key,

@@ -11,91 +11,105 @@
     first so the jumps join on one integer instead of (repo, sha).
 -#}
 {%- set levels = var('commit_graph_levels', 20) | int -%}
+{#- The steps up to reached_0 read each other level by level (macros/staged_steps.sql). -#}
+{%- set steps = [] -%}
 
-with commits as (
-    select
-        row_number() over (order by repo_key, sha) as commit_id,
-        repo_key,
-        sha,
-        first_parent_sha,
-        parent_shas,
-        author_login,
-        author_name,
-        message,
-        authored_at,
-        committed_at
-    from {{ ref('int_commits_unioned') }}
-),
+{%- set step -%}
+select
+    row_number() over (order by repo_key, sha) as commit_id,
+    repo_key,
+    sha,
+    first_parent_sha,
+    parent_shas,
+    author_login,
+    author_name,
+    message,
+    authored_at,
+    committed_at
+from {{ ref('int_commits_unioned') }}
+{%- endset -%}
+{%- do steps.append(['commits', step]) -%}
 
-parent_edges as (
-    select
-        commits.repo_key,
-        edge.parent_sha
-    from commits
-    {{ stature.unnest_list('commits.parent_shas', 'edge', 'parent_sha') }}
-),
+{%- set step -%}
+select
+    commits.repo_key,
+    edge.parent_sha
+from commits
+{{ stature.unnest_list('commits.parent_shas', 'edge', 'parent_sha') }}
+{%- endset -%}
+{%- do steps.append(['parent_edges', step]) -%}
 
-parents as (
-    select distinct
-        repo_key,
-        parent_sha
-    from parent_edges
-),
+{%- set step -%}
+select distinct
+    repo_key,
+    parent_sha
+from parent_edges
+{%- endset -%}
+{%- do steps.append(['parents', step]) -%}
 
-heads_ranked as (
-    select
-        commits.commit_id,
-        row_number() over (
-            partition by commits.repo_key
-            order by commits.committed_at desc, commits.sha asc
-        ) as head_rank
-    from commits
-    left join parents as children
-        on commits.repo_key = children.repo_key and commits.sha = children.parent_sha
-    where children.parent_sha is null
-),
+{%- set step -%}
+select
+    commits.commit_id,
+    row_number() over (
+        partition by commits.repo_key
+        order by commits.committed_at desc, commits.sha asc
+    ) as head_rank
+from commits
+left join parents as children
+    on commits.repo_key = children.repo_key and commits.sha = children.parent_sha
+where children.parent_sha is null
+{%- endset -%}
+{%- do steps.append(['heads_ranked', step]) -%}
 
-jump_0 as (
-    select
-        child.commit_id,
-        parent.commit_id as ancestor_id
-    from commits as child
-    inner join commits as parent
-        on child.repo_key = parent.repo_key and child.first_parent_sha = parent.sha
-),
+{%- set step -%}
+select
+    child.commit_id,
+    parent.commit_id as ancestor_id
+from commits as child
+inner join commits as parent
+    on child.repo_key = parent.repo_key and child.first_parent_sha = parent.sha
+{%- endset -%}
+{%- do steps.append(['jump_0', step]) -%}
 
-{% for k in range(1, levels) %}
-jump_{{ k }} as (
-    select
-        near.commit_id,
-        far.ancestor_id
-    from jump_{{ k - 1 }} as near
-    inner join jump_{{ k - 1 }} as far
-        on near.ancestor_id = far.commit_id
-),
-{% endfor %}
-reached_{{ levels }} as (
-    select
-        commit_id,
-        cast(0 as bigint) as head_offset
-    from heads_ranked
-    where head_rank = 1
-),
-{% for k in range(levels - 1, -1, -1) %}
-reached_{{ k }} as (
-    select
-        commit_id,
-        head_offset
-    from reached_{{ k + 1 }}
-    union all
-    select
-        jump.ancestor_id as commit_id,
-        reached.head_offset + {{ 2 ** k }} as head_offset
-    from reached_{{ k + 1 }} as reached
-    inner join jump_{{ k }} as jump
-        on reached.commit_id = jump.commit_id
-),
-{% endfor %}
+{%- for k in range(1, levels) -%}
+{%- set step -%}
+select
+    near.commit_id,
+    far.ancestor_id
+from jump_{{ k - 1 }} as near
+inner join jump_{{ k - 1 }} as far
+    on near.ancestor_id = far.commit_id
+{%- endset -%}
+{%- do steps.append(['jump_' ~ k, step]) -%}
+{%- endfor -%}
+
+{%- set step -%}
+select
+    commit_id,
+    cast(0 as bigint) as head_offset
+from heads_ranked
+where head_rank = 1
+{%- endset -%}
+{%- do steps.append(['reached_' ~ levels, step]) -%}
+
+{%- for k in range(levels - 1, -1, -1) -%}
+{%- set step -%}
+select
+    commit_id,
+    head_offset
+from reached_{{ k + 1 }}
+union all
+select
+    jump.ancestor_id as commit_id,
+    reached.head_offset + {{ 2 ** k }} as head_offset
+from reached_{{ k + 1 }} as reached
+inner join jump_{{ k }} as jump
+    on reached.commit_id = jump.commit_id
+{%- endset -%}
+{%- do steps.append(['reached_' ~ k, step]) -%}
+{%- endfor %}
+
+with {{ stature.staged_ctes(steps) }}
 mainline as (
     select
         commits.commit_id,

@@ -22,7 +22,7 @@ select
     sha,
     first_parent_sha,
     parent_shas,
-    cast(null as varchar) as author_login,
+    cast(null as string) as author_login,
     author_name,
     message,
     authored_at,

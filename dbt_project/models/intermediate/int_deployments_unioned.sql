@@ -41,15 +41,15 @@ github_last_state as (
 
 github_deployments as (
     select
-        'github:' || deployments.repo || ':' || cast(deployments.deployment_id as varchar)
+        'github:' || deployments.repo || ':' || cast(deployments.deployment_id as string)
             as deployment_id,
         'github_deployment' as source,
         deployments.repo as source_key,
         'github' as match_source,
         lower(deployments.repo) as match_key,
-        cast(deployments.deployment_id as varchar) as source_deployment_id,
+        cast(deployments.deployment_id as string) as source_deployment_id,
         deployments.environment,
-        cast(null as varchar) as workflow_path,
+        cast(null as string) as workflow_path,
         deployments.sha,
         deployments.ref,
         deployments.description as title,
@@ -75,12 +75,12 @@ github_deployments as (
 
 actions_runs as (
     select
-        'actions:' || repo || ':' || cast(run_id as varchar) as deployment_id,
+        'actions:' || repo || ':' || cast(run_id as string) as deployment_id,
         'github_actions' as source,
         repo as source_key,
         'github' as match_source,
         lower(repo) as match_key,
-        cast(run_id as varchar) as source_deployment_id,
+        cast(run_id as string) as source_deployment_id,
         coalesce(workflow_name, workflow_path) as environment,
         workflow_path,
         head_sha as sha,
@@ -99,14 +99,14 @@ actions_runs as (
 
 gitlab_deployments as (
     select
-        'gitlab:' || project || ':' || cast(deployment_id as varchar) as deployment_id,
+        'gitlab:' || project || ':' || cast(deployment_id as string) as deployment_id,
         'gitlab_deployment' as source,
         project as source_key,
         'gitlab' as match_source,
         lower(project) as match_key,
-        cast(deployment_id as varchar) as source_deployment_id,
+        cast(deployment_id as string) as source_deployment_id,
         environment,
-        cast(null as varchar) as workflow_path,
+        cast(null as string) as workflow_path,
         sha,
         ref,
         job_name as title,
@@ -122,12 +122,12 @@ gitlab_deployments as (
 
 gitlab_pipelines as (
     select
-        'pipeline:' || project || ':' || cast(pipeline_id as varchar) as deployment_id,
+        'pipeline:' || project || ':' || cast(pipeline_id as string) as deployment_id,
         'gitlab_pipeline' as source,
         project as source_key,
         'gitlab' as match_source,
         lower(project) as match_key,
-        cast(pipeline_id as varchar) as source_deployment_id,
+        cast(pipeline_id as string) as source_deployment_id,
         pipeline_name as environment,
         pipeline_name as workflow_path,
         sha,
@@ -146,16 +146,16 @@ gitlab_pipelines as (
 
 jenkins_builds as (
     select
-        'jenkins:' || job || ':' || cast(build_number as varchar) as deployment_id,
+        'jenkins:' || job || ':' || cast(build_number as string) as deployment_id,
         'jenkins' as source,
         job as source_key,
         'jenkins' as match_source,
         job as match_key,
-        cast(build_number as varchar) as source_deployment_id,
+        cast(build_number as string) as source_deployment_id,
         coalesce(environment, 'production') as environment,
-        cast(null as varchar) as workflow_path,
+        cast(null as string) as workflow_path,
         sha,
-        cast(null as varchar) as ref,
+        cast(null as string) as ref,
         display_name as title,
         job as service_hint,
         started_at,

@@ -11,11 +11,11 @@
 -- the latest build wrote. The post-hook deletes the events that are gone (same keys as below).
 {{
     config(
-        materialized='incremental',
+        materialized=stature.incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['event_key'],
         on_schema_change='fail',
-        post_hook="""
+        post_hook="""{% if model.config.materialized == 'incremental' %}
             delete from {{ this }} where event_key not in (
                 select 'deployment:' || deployment_id || ':' || coalesce(service_id, '')
                 from {{ ref('fct_deployments') }}
@@ -26,7 +26,7 @@
                 union all
                 select 'incident:' || incident_id || ':' || coalesce(service_id, '')
                 from {{ ref('fct_incidents') }}
-            )""",
+            ){% endif %}""",
     )
 }}
 
@@ -41,8 +41,8 @@ with deployments as (
         is_rework,
         recovery_hours,
         cast(null as double) as lead_time_hours,
-        cast(null as varchar) as linkage,
-        cast(null as varchar) as attributed_by,
+        cast(null as string) as linkage,
+        cast(null as string) as attributed_by,
         cast(null as double) as restore_hours
     from {{ ref('fct_deployments') }}
 ),
@@ -76,8 +76,8 @@ incidents as (
         cast(null as boolean) as is_rework,
         cast(null as double) as recovery_hours,
         cast(null as double) as lead_time_hours,
-        cast(null as varchar) as linkage,
-        cast(null as varchar) as attributed_by,
+        cast(null as string) as linkage,
+        cast(null as string) as attributed_by,
         restore_hours
     from {{ ref('fct_incidents') }}
 ),

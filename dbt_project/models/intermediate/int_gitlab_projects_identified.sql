@@ -18,13 +18,13 @@ with seen as (
     select
         project,
         cast(null as bigint) as project_id,
-        cast(null as varchar) as web_url
+        cast(null as string) as web_url
     from {{ ref('stg_gitlab__deployments') }}
     union all
     select
         project,
         cast(null as bigint) as project_id,
-        cast(null as varchar) as web_url
+        cast(null as string) as web_url
     from {{ ref('stg_gitlab__commits') }}
 ),
 

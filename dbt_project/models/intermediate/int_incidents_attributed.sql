@@ -80,7 +80,7 @@ timeline as (
         0 as event_order,
         deployment_number,
         deployment_id,
-        cast(null as varchar) as incident_id
+        cast(null as string) as incident_id
     from deployments
     union all
     select
@@ -88,7 +88,7 @@ timeline as (
         {{ stature.epoch_seconds('created_at') }} as sort_time,
         1 as event_order,
         cast(null as bigint) as deployment_number,
-        cast(null as varchar) as deployment_id,
+        cast(null as string) as deployment_id,
         incident_id
     from incidents
     where service_id is not null

@@ -31,12 +31,12 @@ pagerduty as (
 
 github as (
     select
-        'github:' || repo || '#' || cast(issue_number as varchar) as incident_id,
+        'github:' || repo || '#' || cast(issue_number as string) as incident_id,
         'github' as source,
-        cast(issue_number as varchar) as source_incident_id,
+        cast(issue_number as string) as source_incident_id,
         title,
         body as description,
-        cast(null as varchar) as severity,
+        cast(null as string) as severity,
         state as status,
         created_at,
         closed_at as resolved_at,
@@ -89,7 +89,7 @@ opsgenie as (
         status,
         created_at,
         closed_at as resolved_at,
-        cast(null as varchar) as url,
+        cast(null as string) as url,
         alert_id as match_key
     from opsgenie_alerts
 ),

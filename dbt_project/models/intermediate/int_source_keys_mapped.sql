@@ -56,7 +56,7 @@ gitlab_resolved as (
         on
             gitlab_annotations.annotation = projects.project_key
             or gitlab_annotations.annotation = lower(projects.project_path)
-            or gitlab_annotations.annotation = cast(projects.project_id as varchar)
+            or gitlab_annotations.annotation = cast(projects.project_id as string)
 ),
 
 gitlab as (

@@ -4,16 +4,16 @@
     a better one, named in shares_band_with). See macros/dora_benchmarks.sql. -#}
 with benchmarks as (
     select
-        cast(edition as varchar) as benchmark_edition,
-        cast(metric as varchar) as metric,
-        cast(tier as varchar) as tier,
+        cast(edition as string) as benchmark_edition,
+        cast(metric as string) as metric,
+        cast(tier as string) as tier,
         cast(tier_rank as integer) as tier_rank,
-        cast(comparison as varchar) as comparison,
+        cast(comparison as string) as comparison,
         cast(threshold as double) as threshold,
-        cast(unit as varchar) as unit,
-        cast(published_band as varchar) as published_band
+        cast(unit as string) as unit,
+        cast(published_band as string) as published_band
     from {{ ref('dora_benchmarks') }}
-    where cast(edition as varchar) = {{ stature.sql_string(var('benchmark_edition')) }}
+    where cast(edition as string) = {{ stature.sql_string(var('benchmark_edition')) }}
 ),
 
 placed as (

@@ -10,7 +10,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=stature.incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['period_grain', 'period_start', 'entity_type', 'entity_id'],
         on_schema_change='fail',
@@ -32,7 +32,7 @@ benchmarks as (
         comparison,
         cast(threshold as double) as threshold
     from {{ ref('dora_benchmarks') }}
-    where cast(edition as varchar) = {{ stature.sql_string(var('benchmark_edition')) }}
+    where cast(edition as string) = {{ stature.sql_string(var('benchmark_edition')) }}
 ),
 
 placed_benchmarks as (
@@ -345,7 +345,7 @@ measured_days as (
 rated as (
     select
         measured.*,
-        cast(measured.deployments as double) / (measured.period_days / 7.0) as deployment_frequency,
+        cast(measured.deployments as double) / (cast(measured.period_days as double) / 7.0) as deployment_frequency,
         case
             when measured.deployments > 0
                 then cast(measured.failed_deployments as double) / measured.deployments

@@ -2,7 +2,7 @@
 -- Incremental: only new or changed rows are written (macros/incremental.sql).
 {{
     config(
-        materialized='incremental',
+        materialized=stature.incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['change_id', 'service_id'],
         on_schema_change='fail',

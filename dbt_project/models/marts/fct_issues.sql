@@ -26,7 +26,7 @@ candidates as (
 )
 
 select
-    issues.repo || '#' || cast(issues.issue_number as varchar) as issue_key,
+    issues.repo || '#' || cast(issues.issue_number as string) as issue_key,
     candidates.service_id,
     issues.repo,
     issues.issue_number as number,

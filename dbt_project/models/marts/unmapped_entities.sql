@@ -46,7 +46,7 @@ unclaimed_keys as (
         || case
             when keys.source = 'gitlab'
                 then coalesce(projects.project_path, keys.entity_key)
-                    || coalesce(' (or id ' || cast(projects.project_id as varchar) || ')', '')
+                    || coalesce(' (or id ' || cast(projects.project_id as string) || ')', '')
             else keys.entity_key
         end as reason
     from {{ ref('int_source_keys_counted') }} as keys

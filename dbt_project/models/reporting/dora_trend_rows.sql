@@ -53,7 +53,7 @@ placed as (
         case
             when periods.is_closed then dora.deployment_frequency
             when periods.elapsed_days > 0
-                then cast(dora.deployments as double) / (periods.elapsed_days / 7.0)
+                then cast(dora.deployments as double) / (cast(periods.elapsed_days as double) / 7.0)
         end as frequency_to_date
     from dora
     inner join periods

@@ -112,7 +112,7 @@ by_org as (
         as_of,
         scorecard,
         'org' as scope,
-        cast(null as varchar) as team_id,
+        cast(null as string) as team_id,
         {%- for column, status in statuses %}
         count(case when status = '{{ status }}' then 1 end) as {{ column }},
         {%- endfor %}

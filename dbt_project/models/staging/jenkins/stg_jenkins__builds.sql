@@ -58,7 +58,7 @@ select
     started_at,
     case
         when duration_ms between 0 and {{ max_duration_ms }}
-            then {{ stature.add_hours('started_at', 'duration_ms / 3600000.0') }}
+            then {{ stature.add_hours('started_at', 'cast(duration_ms as double) / 3600000.0') }}
     end as finished_at,
     source_file,
     invalid_fields

@@ -78,7 +78,7 @@ select
     updated_at,
     case
         when status = 'closed' and close_time_ms between 0 and {{ max_duration_ms }}
-            then {{ stature.add_hours('created_at', 'close_time_ms / 3600000.0') }}
+            then {{ stature.add_hours('created_at', 'cast(close_time_ms as double) / 3600000.0') }}
         when status = 'closed' then updated_at
     end as closed_at,
     source_file,
