@@ -20,8 +20,9 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# A .venv set up for Spark (make setup-spark) keeps its Spark packages when the lock changes.
 $(BIN)/stature: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet --compile-bytecode
+	$(UV) sync --frozen --quiet --compile-bytecode $(if $(wildcard $(VENV)/.spark),--extra spark)
 	@touch $@
 
 setup: $(BIN)/stature ## create .venv from uv.lock
