@@ -199,3 +199,14 @@
 {% macro spark__json_struct(column, spec) -%}
     from_json({{ column }}, {{ stature.sql_string('struct<' ~ stature._json_struct_spark_schema(spec) ~ '>') }})
 {%- endmacro %}
+
+
+{#- dbt.listagg on Spark: dbt-spark's form drops the order (collect_list) and gives '' for a
+    group without values; Spark 4's own listagg keeps both as DuckDB's string_agg does. -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error("stature's spark__listagg takes no limit_num") }}
+    {%- endif -%}
+    listagg({{ measure }}, {{ delimiter_text }})
+    {%- if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
+{%- endmacro %}

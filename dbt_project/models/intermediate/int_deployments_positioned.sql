@@ -44,9 +44,10 @@ placed as (
 sequenced as (
     select
         placed.*,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number is int)
+        cast(row_number() over (
             partition by placed.service_id order by placed.deployed_at, placed.deployment_id
-        ) as deployment_number,
+        ) as bigint) as deployment_number,
         lag(placed.deployment_id) over (
             partition by placed.service_id order by placed.deployed_at, placed.deployment_id
         ) as previous_deployment_id,
