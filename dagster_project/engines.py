@@ -111,6 +111,17 @@ def dbt_environment(config: StatureConfig, raw_tables: Iterable[str] = ()) -> di
     return env
 
 
+def clear_stale_metastore_locks(lake: Path) -> list[Path]:
+    """Remove the lock files a killed local session left in the lake's metastore (Derby
+    refuses to boot over them: "Another instance of Derby may have already booted the
+    database"). Only call it holding the warehouse's run lock: no other Spark session of this
+    warehouse can be running then. The files removed."""
+    stale = sorted((lake / "metastore_db").glob("*.lck"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def _replace_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

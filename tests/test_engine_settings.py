@@ -193,3 +193,14 @@ def test_a_machine_without_spark_is_told_how_to_set_it_up(tmp_path, monkeypatch)
     # a cluster needs no local Java
     cluster = _config(tmp_path, "engine: spark\nspark: {method: thrift, host: spark.internal}\n")
     assert "java" not in (engines.not_ready(cluster) or "")
+
+
+def test_a_killed_sessions_metastore_locks_are_cleared(tmp_path):
+    metastore = tmp_path / "lake" / "metastore_db"
+    metastore.mkdir(parents=True)
+    for name in ("db.lck", "dbex.lck", "service.properties"):
+        (metastore / name).write_text("x")
+    removed = engines.clear_stale_metastore_locks(tmp_path / "lake")
+    assert [p.name for p in removed] == ["db.lck", "dbex.lck"]
+    assert [p.name for p in metastore.iterdir()] == ["service.properties"]
+    assert engines.clear_stale_metastore_locks(tmp_path / "nothing") == []

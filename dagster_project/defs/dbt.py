@@ -372,6 +372,10 @@ def _prepare_engine(
     if config.engine != "spark":
         return engines.dbt_environment(config)
     lake = config.lake_path
+    if config.spark.method == "session":
+        # the run holds the warehouse's lock: a lock file here is a killed run's
+        for path in engines.clear_stale_metastore_locks(lake):
+            context.log.warning(f"spark: removed a killed run's metastore lock {path}")
     raw_tables = engines.write_raw_tables(warehouse, lake)
     engines.clear_marts(lake)
     context.log.info(f"spark: {len(raw_tables)} raw tables written as Parquet under {lake}")
