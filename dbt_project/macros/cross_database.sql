@@ -1,7 +1,7 @@
 {#-
     Engine-specific SQL behind one name each, dispatched by adapter, so models stay portable:
-    `default__` is the DuckDB form. Another engine adds its own `<adapter>__` variants here,
-    each run by that engine's tests (forms never run are not kept).
+    `default__` is the DuckDB form; the `spark__` forms are in cross_database_spark.sql, run by
+    the engine-parity tests (make test-spark). Forms no engine's tests run are not kept.
 -#}
 
 {#- A SQL string literal of a Python/Jinja value (quotes doubled). -#}
