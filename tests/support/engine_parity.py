@@ -17,22 +17,12 @@ import pytest
 from dagster_project import engines
 from dagster_project.config import StatureConfig
 from ingestion import ingest_export
+from tests.support.compare_published import VOLATILE
 from tests.test_dbt_models import run_dbt
 
 TOLERANCE = 1e-9
 # Columns that say when a row was written: they differ between any two builds.
-WRITTEN_AT = {
-    "built_at",
-    "evaluated_at",
-    "computed_at",
-    "run_id",
-    "recorded_at",
-    "published_at",
-    "changed_at",
-    "requested_at",
-    "first_seen_at",
-    "loaded_at",
-}
+WRITTEN_AT = VOLATILE | {"built_at"}
 
 
 def require_spark() -> None:
