@@ -9,10 +9,15 @@ import datetime as dt
 
 import pytest
 
-from dagster_project.bench import RunFigures, SizeFigures, site_rows, table
+from dagster_project.bench import EngineFigures, RunFigures, SizeFigures, site_rows, table
 from dagster_project.report.outputs import ORG_PAGES, write_outputs
 from dagster_project.report.sizes import PAGE_BUDGET_BYTES, KindSizes, site_sizes
 from tests.support.report_warehouse import published_copy
+
+
+def _size(**runs: RunFigures) -> SizeFigures:
+    """A 12-service, 40-day size whose DuckDB runs are `full` and `increment`."""
+    return SizeFigures(12, 40, runs=[EngineFigures("duckdb", **runs)])
 
 
 def _write(root, files: dict[str, int]) -> None:
@@ -49,7 +54,7 @@ def test_pages_bytes_and_the_largest_page_of_each_kind(tmp_path):
     assert sizes.within_budget
 
     run = RunFigures(site=sizes)
-    rows = {row[0]: row[1:] for row in site_rows([SizeFigures(12, 40, full=run, increment=run)])}
+    rows = {row[0]: row[1:] for row in site_rows([_size(full=run, increment=run)])}
     assert rows == {
         "site: pages, size": ["5 pages, 0.0 MB"] * 2,
         "largest org page": ["services.html 0 KB (of 2 pages, 0 KB in all)"] * 2,
@@ -64,7 +69,7 @@ def test_a_page_at_the_budget_is_over_it(tmp_path):
     _write(tmp_path, {"index.html": 10, "standards/big.html": PAGE_BUDGET_BYTES})
     sizes = site_sizes(tmp_path)
     assert not sizes.within_budget
-    rows = {r[0]: r[1:] for r in site_rows([SizeFigures(12, 40, full=RunFigures(site=sizes))])}
+    rows = {r[0]: r[1:] for r in site_rows([_size(full=RunFigures(site=sizes))])}
     assert rows["every page under 1 MB"] == [
         "**no**: standards/big.html 1,000 KB (of 1 pages, 1,000 KB in all)",
         "no site",  # the increment left none
@@ -99,7 +104,7 @@ def test_the_figures_of_a_written_site_and_the_bench_table_rows(tmp_path):
     assert sizes.within_budget
 
     # the bench's table carries the rows, for each run
-    text = table([SizeFigures(12, 40, full=RunFigures(site=sizes), increment=RunFigures())])
+    text = table([_size(full=RunFigures(site=sizes), increment=RunFigures())])
     lines = [line for line in text.splitlines() if line.startswith("| largest standard page |")]
     assert lines == [
         f"| largest standard page | {sizes.kinds['standard'].largest} "
