@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from dagster_project.config import StatureConfig
 from dagster_project.warehouse import connect
 
@@ -79,16 +81,15 @@ def session_settings(lake: Path) -> dict[str, str]:
     }
 
 
-def dbt_environment_duckdb() -> dict[str, str]:
-    """dbt's environment for a build on DuckDB (the reporting step on either engine)."""
-    return {"STATURE_DBT_TARGET": "duckdb"}
+# dbt's environment for a build on DuckDB (the reporting step on either engine).
+DUCKDB_ENVIRONMENT = {"STATURE_DBT_TARGET": "duckdb"}
 
 
 def dbt_environment(config: StatureConfig, raw_tables: Iterable[str] = ()) -> dict[str, str]:
     """The environment of the dbt process: its target and, on Spark, the connection (the
     token read from the variable `spark.token_env` names; it is never written anywhere)."""
     if config.engine != "spark":
-        return dbt_environment_duckdb()
+        return dict(DUCKDB_ENVIRONMENT)
     spark = config.spark
     lake = config.lake_path
     settings = dict(RUNTIME_SETTINGS)
@@ -136,8 +137,8 @@ def write_raw_tables(warehouse: Path, lake: Path) -> list[str]:
             "where starts_with(schema_name, ?) order by all",
             [RAW_SCHEMA_PREFIX],
         ).fetchall()
-    names = [f"{schema}.{table}" for schema, table in tables]
-    write_tables(warehouse, lake, names)
+        names = [f"{schema}.{table}" for schema, table in tables]
+        _copy_to_lake(con, lake, names)
     return names
 
 
@@ -145,14 +146,18 @@ def write_tables(warehouse: Path, lake: Path, names: Iterable[str]) -> None:
     """Write tables of the warehouse (`schema.table`) as Parquet, each to the folder Spark
     registers it from (`<lake>/raw/<schema>/<table>/`), replacing what the folder held."""
     with connect(warehouse, read_only=True) as con:
-        for name in names:
-            schema, table = name.split(".")
-            folder = lake / "raw" / schema / table
-            _replace_folder(folder)
-            con.execute(
-                f'copy (select * from "{schema}"."{table}") '
-                f"to '{folder / 'data.parquet'}' (format parquet)"
-            )
+        _copy_to_lake(con, lake, names)
+
+
+def _copy_to_lake(con: duckdb.DuckDBPyConnection, lake: Path, names: Iterable[str]) -> None:
+    for name in names:
+        schema, table = name.split(".")
+        folder = lake / "raw" / schema / table
+        _replace_folder(folder)
+        con.execute(
+            f'copy (select * from "{schema}"."{table}") '
+            f"to '{folder / 'data.parquet'}' (format parquet)"
+        )
 
 
 def clear_marts(lake: Path) -> None:

@@ -326,7 +326,7 @@ def _build(
     env = {
         "STATURE_WAREHOUSE": str(warehouse),
         PARENT_ENV: str(os.getpid()),
-        **(engine_env or engines.dbt_environment_duckdb()),
+        **(engine_env or engines.DUCKDB_ENVIRONMENT),
     }
     if as_of is not None:
         env["STATURE_AS_OF"] = str(as_of)
