@@ -8,6 +8,11 @@ then three records land and dbt builds again without --full-refresh:
 PINC3 is attributed to D5 (window): D5 fails and recovers in 3 h. D3 (rolled back) recovers
 with the next deployment that did not fail: no longer D5 but D6, 01-07 16:00 -> 01-13 10:00 =
 138 h. Only the events that changed are written again, and only the periods holding them.
+
+The GitHub staging models read only what landed since their last build: checkout's PR #1 is
+retitled in place before the second build, keeping its old load id (no landing does that),
+and the second build must not see it; PR #4 gets a version older than the one it has, in a
+new landing, and must keep its newest version.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import pytest
 
 from tests.support import raw_fixture
 from tests.test_dbt_models import (
+    REPO,
     _deployment,
     _incident,
+    _pull,
     _records,
     _rows,
     _status,
@@ -81,6 +88,15 @@ def increment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             [MARK, WEEK],
         )
         land_late_records(con)
+        con.execute(
+            "update raw_github.pulls set payload = replace(payload::varchar, ?, ?)::json "
+            "where repo = ? and number = 1",
+            ['"Add cart"', '"Retitled in place"', REPO],
+        )
+        older = _pull(4, "An older version", "2026-01-06T12:00:00", None, "e4" * 20)
+        raw_fixture.insert(
+            con, "github", "pulls", raw_fixture.github_rows("pulls", [older], repo=REPO)
+        )
     second = run_dbt(warehouse, tmp_path, *BUILD)
     assert second.returncode == 0, second.stdout[-6000:] + second.stderr[-2000:]
     assert "incremental model marts.dora_metrics" in second.stdout
@@ -172,3 +188,26 @@ def test_a_full_refresh_rebuilds_the_untouched_periods_too(increment, tmp_path: 
         f"where period_grain = 'week' and period_start = '{WEEK}' and entity_id = 'platform'",
     )
     assert tiers == [("high",)]
+
+
+PR_TITLES = (
+    f"select pr_number, title from staging.stg_github__pull_requests where repo = '{REPO}' "
+    "order by 1"
+)
+
+
+def test_staging_reads_only_what_landed_since_its_last_build(increment) -> None:
+    titles = _rows(increment["warehouse"], PR_TITLES)
+    # #1 was changed without a landing: not read again; #4 was read again, all its versions,
+    # and its newest stays.
+    assert titles == [(1, "Add cart"), (2, "Fix tax"), (3, "Coupons"), (4, "Abandoned")]
+
+
+def test_a_full_refresh_of_staging_reads_every_row(increment, tmp_path: Path) -> None:
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(Path(increment["warehouse"]).read_bytes())
+    select = ("--select", "stg_github__pull_requests", "--full-refresh")
+    result = run_dbt(copy, increment["dbt_dir"], "run", *select)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    titles = dict(_rows(copy, PR_TITLES))
+    assert (titles[1], titles[4]) == ("Retitled in place", "Abandoned")

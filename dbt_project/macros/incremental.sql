@@ -107,3 +107,38 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The staging models of the large GitHub tables: `incremental` on DuckDB, where a night
+    reads the JSON of only the records that landed since the last build; a view on Spark
+    (macros/spark_lake.sql reads the raw tables there). -#}
+{% macro incremental_or_view() -%}
+    {{- return('view' if target.type == 'spark' else 'incremental') -}}
+{%- endmacro %}
+
+
+{#- The raw rows a staging model reads: all of `relation` on a full build; on an incremental
+    one, every row (every version) of each record that has a row landed since the model's
+    last build, known by the landing's load id (`_dlt_load_id`, which grows with each
+    landing; the model keeps its rows' load ids). The model replaces its rows of those
+    records (strategy delete+insert on its key), so a late or older version is weighed
+    against the others as on a full build. -#}
+{% macro landed_since_last_build(relation, keys) -%}
+    {%- if is_incremental() -%}
+    (
+        select landed.*
+        from {{ relation }} as landed
+        where exists (
+            select 1
+            from {{ relation }} as fresh
+            where
+                fresh._dlt_load_id > (select coalesce(max(_dlt_load_id), '') from {{ this }})
+                {%- for key in keys %}
+                and fresh.{{ key }} = landed.{{ key }}
+                {%- endfor %}
+        )
+    )
+    {%- else -%}
+    {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

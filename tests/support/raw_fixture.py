@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from ingestion.raw_writer import load_id
 from ingestion.registry import RAW_TABLES
 from ingestion.spec import RawTable
 
@@ -73,8 +74,11 @@ def insert(
     *,
     source_file: str = "fixture.json",
 ) -> int:
-    """Insert rows given as {key columns..., "payload": <API object>}; returns the count."""
+    """Insert rows given as {key columns..., "payload": <API object>}; returns the count.
+    Each call is one landing: its rows get a load id later than any earlier call's, as a
+    real landing's (the incremental staging models read only rows newer than they hold)."""
     raw = table(source, name)
+    load = load_id()
     columns = list(raw.all_columns)
     count = 0
     for i, row in enumerate(rows):
@@ -86,7 +90,7 @@ def insert(
                 values.append(row.get("source_file", source_file))
             else:
                 values.append(_iso(row.get(column)))
-        values += [row.get("_dlt_load_id", "fixture"), row.get("_dlt_id", f"{name}-{i}")]
+        values += [row.get("_dlt_load_id", load), row.get("_dlt_id", f"{name}-{i}")]
         marks = ", ".join("?" for _ in values)
         names = ", ".join(f'"{c}"' for c in [*columns, *DLT_COLUMNS])
         con.execute(f"insert into {raw.schema}.{raw.name} ({names}) values ({marks})", values)

@@ -1,4 +1,14 @@
 -- One row per commit of a repo's default branch (repo, sha), with its parents.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'sha'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(source('github', 'commits'), ['repo', 'sha']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with unpacked as (
@@ -6,6 +16,7 @@ with unpacked as (
         repo,
         sha,
         source_file,
+        _dlt_load_id,
         {{ stature.json_text_list('payload', '$.parents[*].sha') }} as parent_shas,
         -- Only single-commit responses (and exports that keep them) list the files changed.
         {{ stature.json_text_list('payload', '$.files[*].filename') }} as changed_files,
@@ -17,7 +28,7 @@ with unpacked as (
             },
             'author': {'login': 'text'}
         }) }} as main_commit
-    from {{ source('github', 'commits') }}
+    from {{ landed }}
 )
 
 select
@@ -37,5 +48,6 @@ select
     unpacked.changed_files,
     unpacked.parent_shas,
     unpacked.source_file,
+    unpacked._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,16 @@
 -- One row per status of a deployment (repo, deployment_id, status_id).
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'deployment_id', 'status_id'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(
+    source('github', 'deployment_statuses'), ['repo', 'deployment_id', 'status_id']
+) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with unpacked as (
@@ -7,11 +19,12 @@ with unpacked as (
         deployment_id,
         status_id,
         source_file,
+        _dlt_load_id,
         {{ stature.json_struct('payload', {
             'state': 'text', 'environment': 'text', 'description': 'text',
             'created_at': 'text', 'updated_at': 'text'
         }) }} as deployment_status
-    from {{ source('github', 'deployment_statuses') }}
+    from {{ landed }}
 )
 
 select
@@ -30,5 +43,6 @@ select
         casts, 'updated_at', 'unpacked.deployment_status.updated_at', ts
     ) }} as updated_at,
     unpacked.source_file,
+    unpacked._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

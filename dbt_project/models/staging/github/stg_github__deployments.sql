@@ -1,4 +1,16 @@
 -- One row per deployment (repo, deployment_id): the newest version landed.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'deployment_id'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(
+    source('github', 'deployments'), ['repo', 'deployment_id']
+) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with versions as (
@@ -10,7 +22,7 @@ with versions as (
             partition by repo, deployment_id
             order by updated_at desc
         ) as version_rank
-    from {{ source('github', 'deployments') }}
+    from {{ landed }}
 ),
 
 -- The newest version's key is picked first, so the wide payload is read once, not sorted.
@@ -20,8 +32,9 @@ newest_versions as (
         raw_versions.deployment_id,
         raw_versions.updated_at,
         raw_versions.payload,
-        raw_versions.source_file
-    from {{ source('github', 'deployments') }} as raw_versions
+        raw_versions.source_file,
+        raw_versions._dlt_load_id
+    from {{ landed }} as raw_versions
     inner join versions
         on
             raw_versions.repo = versions.repo
@@ -36,6 +49,7 @@ newest as (
         deployment_id,
         updated_at,
         source_file,
+        _dlt_load_id,
         {{ stature.json_struct('payload', {
             'sha': 'text', 'ref': 'text', 'task': 'text', 'environment': 'text',
             'original_environment': 'text', 'description': 'text', 'creator': {'login': 'text'},
@@ -65,5 +79,6 @@ select
     ) }} as created_at,
     {{ stature.checked_cast(casts, 'updated_at', 'newest.updated_at', ts) }} as updated_at,
     newest.source_file,
+    newest._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

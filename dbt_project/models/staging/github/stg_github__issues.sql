@@ -1,5 +1,15 @@
 -- One row per issue (repo, issue_number): the newest version landed. Pull requests, which the
 -- issues endpoint also returns, are flagged so no reader mistakes them for issues.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'issue_number'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(source('github', 'issues'), ['repo', 'number']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with versions as (
@@ -11,7 +21,7 @@ with versions as (
             partition by repo, number
             order by updated_at desc
         ) as version_rank
-    from {{ source('github', 'issues') }}
+    from {{ landed }}
 ),
 
 -- The newest version's key is picked first, so the wide payload is read once, not sorted.
@@ -21,8 +31,9 @@ newest_versions as (
         raw_versions.number,
         raw_versions.updated_at,
         raw_versions.payload,
-        raw_versions.source_file
-    from {{ source('github', 'issues') }} as raw_versions
+        raw_versions.source_file,
+        raw_versions._dlt_load_id
+    from {{ landed }} as raw_versions
     inner join versions
         on
             raw_versions.repo = versions.repo
@@ -37,6 +48,7 @@ newest as (
         number,
         updated_at,
         source_file,
+        _dlt_load_id,
         {{ stature.json_text_list('payload', '$.labels[*].name') }} as labels,
         {{ stature.json_struct('payload', {
             'id': 'text', 'title': 'text', 'body': 'text', 'state': 'text',
@@ -62,5 +74,6 @@ select
     {{ stature.checked_cast(casts, 'closed_at', 'newest.issue.closed_at', ts) }} as closed_at,
     newest.issue.html_url,
     newest.source_file,
+    newest._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

@@ -1,4 +1,16 @@
 -- One row per commit of a pull request (repo, pr_number, sha), as the PR's commits list shows it.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'pr_number', 'sha'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(
+    source('github', 'pull_commits'), ['repo', 'pr_number', 'sha']
+) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with unpacked as (
@@ -7,6 +19,7 @@ with unpacked as (
         pr_number,
         sha,
         source_file,
+        _dlt_load_id,
         -- Only single-commit responses (and exports that keep them) list the files changed.
         {{ stature.json_text_list('payload', '$.files[*].filename') }} as changed_files,
         {{ stature.json_struct('payload', {
@@ -18,7 +31,7 @@ with unpacked as (
             'author': {'login': 'text'}
         }) }} as pull_commit,
         {{ stature.json_text('payload', '$.parents[0].sha') }} as first_parent_sha
-    from {{ source('github', 'pull_commits') }}
+    from {{ landed }}
 )
 
 select
@@ -38,5 +51,6 @@ select
     unpacked.first_parent_sha,
     unpacked.changed_files,
     unpacked.source_file,
+    unpacked._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

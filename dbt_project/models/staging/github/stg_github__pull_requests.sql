@@ -1,4 +1,14 @@
 -- One row per pull request (repo, pr_number): the newest version landed.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'pr_number'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(source('github', 'pulls'), ['repo', 'number']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with versions as (
@@ -10,7 +20,7 @@ with versions as (
             partition by repo, number
             order by updated_at desc
         ) as version_rank
-    from {{ source('github', 'pulls') }}
+    from {{ landed }}
 ),
 
 -- The newest version's key is picked first, so the wide payload is read once, not sorted.
@@ -21,8 +31,9 @@ newest_versions as (
         raw_versions.id,
         raw_versions.updated_at,
         raw_versions.payload,
-        raw_versions.source_file
-    from {{ source('github', 'pulls') }} as raw_versions
+        raw_versions.source_file,
+        raw_versions._dlt_load_id
+    from {{ landed }} as raw_versions
     inner join versions
         on
             raw_versions.repo = versions.repo
@@ -38,6 +49,7 @@ newest as (
         id,
         updated_at,
         source_file,
+        _dlt_load_id,
         {{ stature.json_text_list('payload', '$.labels[*].name') }} as labels,
         {{ stature.json_struct('payload', {
             'title': 'text', 'state': 'text', 'user': {'login': 'text'},
@@ -69,5 +81,6 @@ select
     {{ stature.checked_cast(casts, 'merged_at', 'newest.pull.merged_at', ts) }} as merged_at,
     newest.pull.html_url,
     newest.source_file,
+    newest._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest

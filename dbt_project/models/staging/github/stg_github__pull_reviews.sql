@@ -1,4 +1,16 @@
 -- One row per review of a pull request (repo, pr_number, review_id).
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'pr_number', 'review_id'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(
+    source('github', 'pull_reviews'), ['repo', 'pr_number', 'review_id']
+) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with unpacked as (
@@ -7,10 +19,11 @@ with unpacked as (
         pr_number,
         review_id,
         source_file,
+        _dlt_load_id,
         {{ stature.json_struct('payload', {
             'user': {'login': 'text'}, 'state': 'text', 'submitted_at': 'text', 'commit_id': 'text'
         }) }} as review
-    from {{ source('github', 'pull_reviews') }}
+    from {{ landed }}
 )
 
 select
@@ -24,5 +37,6 @@ select
     ) }} as submitted_at,
     unpacked.review.commit_id as commit_sha,
     unpacked.source_file,
+    unpacked._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from unpacked

@@ -1,4 +1,16 @@
 -- One row per GitHub Actions workflow run (repo, run_id): the newest version landed.
+-- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
+{{
+    config(
+        materialized=stature.incremental_or_view(),
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'run_id'],
+        on_schema_change='fail',
+    )
+}}
+{%- set landed = stature.landed_since_last_build(
+    source('github', 'workflow_runs'), ['repo', 'run_id']
+) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}
 with versions as (
@@ -10,7 +22,7 @@ with versions as (
             partition by repo, run_id
             order by updated_at desc
         ) as version_rank
-    from {{ source('github', 'workflow_runs') }}
+    from {{ landed }}
 ),
 
 -- The newest version's key is picked first, so the wide payload is read once, not sorted.
@@ -20,8 +32,9 @@ newest_versions as (
         raw_versions.run_id,
         raw_versions.updated_at,
         raw_versions.payload,
-        raw_versions.source_file
-    from {{ source('github', 'workflow_runs') }} as raw_versions
+        raw_versions.source_file,
+        raw_versions._dlt_load_id
+    from {{ landed }} as raw_versions
     inner join versions
         on
             raw_versions.repo = versions.repo
@@ -36,6 +49,7 @@ newest as (
         run_id,
         updated_at,
         source_file,
+        _dlt_load_id,
         {{ stature.json_struct('payload', {
             'workflow_id': 'text', 'name': 'text', 'path': 'text', 'display_title': 'text',
             'run_number': 'text', 'run_attempt': 'text', 'event': 'text', 'status': 'text',
@@ -72,5 +86,6 @@ select
     ) }} as run_started_at,
     newest.run.html_url,
     newest.source_file,
+    newest._dlt_load_id,
     {{ stature.invalid_fields(casts) }} as invalid_fields
 from newest
