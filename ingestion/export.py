@@ -107,8 +107,8 @@ class ExportReader:
         self._listed: dict[str, list[tuple[ExportFile, Path, dict[str, str]]]] = {}
         self._refused: set[tuple[str, str]] = set()
         self._yaml: dict[Path, list[tuple[int, int, Any]] | FileProblem] = {}
-        self._whole: dict[str, bool] = {}
-        self._rels: dict[Path, str] = {}  # unique-key sources: read whole this run?
+        self._whole: dict[str, bool] = {}  # unique-key sources: read whole this run?
+        self._rels: dict[Path, str] = {}
         # GitHub folders are read for the repos the catalog names: read the catalog first.
         documents = [
             doc
