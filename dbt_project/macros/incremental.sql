@@ -109,11 +109,10 @@
 {%- endmacro %}
 
 
-{#- The staging models of the large GitHub tables: `incremental` on DuckDB, where a night
-    reads the JSON of only the records that landed since the last build; a view on Spark
-    (macros/spark_lake.sql reads the raw tables there). -#}
-{% macro incremental_or_view() -%}
-    {{- return('view' if target.type == 'spark' else 'incremental') -}}
+{#- The staging models that are not incremental: tables on DuckDB, views on Spark (as the
+    staging folder's default in dbt_project.yml). -#}
+{% macro table_or_view() -%}
+    {{- return('view' if target.type == 'spark' else 'table') -}}
 {%- endmacro %}
 
 

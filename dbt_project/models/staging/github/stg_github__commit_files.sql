@@ -1,5 +1,6 @@
 -- One row per path a commit changed (repo, sha, file_path), from its single-commit `files` list: the
 -- file's path, and for a rename also the path it had before (both are the change's).
+{{ config(materialized=stature.table_or_view()) }}
 with files as (
     select
         repo,

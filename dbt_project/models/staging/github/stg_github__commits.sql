@@ -1,13 +1,6 @@
 -- One row per commit of a repo's default branch (repo, sha), with its parents.
--- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=stature.incremental_or_view(),
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'sha'],
-        on_schema_change='fail',
-    )
-}}
+-- Incremental: a night reads only the records landed since its last build.
+{{ config(unique_key=['repo', 'sha']) }}
 {%- set landed = stature.landed_since_last_build(source('github', 'commits'), ['repo', 'sha']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}

@@ -1,13 +1,6 @@
 -- One row per deployment (repo, deployment_id): the newest version landed.
--- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=stature.incremental_or_view(),
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'deployment_id'],
-        on_schema_change='fail',
-    )
-}}
+-- Incremental: a night reads only the records landed since its last build.
+{{ config(unique_key=['repo', 'deployment_id']) }}
 {%- set landed = stature.landed_since_last_build(
     source('github', 'deployments'), ['repo', 'deployment_id']
 ) %}

@@ -1,14 +1,7 @@
 -- One row per issue (repo, issue_number): the newest version landed. Pull requests, which the
 -- issues endpoint also returns, are flagged so no reader mistakes them for issues.
--- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=stature.incremental_or_view(),
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'issue_number'],
-        on_schema_change='fail',
-    )
-}}
+-- Incremental: a night reads only the records landed since its last build.
+{{ config(unique_key=['repo', 'issue_number']) }}
 {%- set landed = stature.landed_since_last_build(source('github', 'issues'), ['repo', 'number']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}

@@ -1,5 +1,6 @@
 -- One row per path a pull request changed (repo, pr_number, file_path), from its files list: the
 -- file's path, and for a rename also the path it had before (both are the change's).
+{{ config(materialized=stature.table_or_view()) }}
 with files as (
     select
         repo,

@@ -1,13 +1,6 @@
 -- One row per pull request (repo, pr_number): the newest version landed.
--- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=stature.incremental_or_view(),
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'pr_number'],
-        on_schema_change='fail',
-    )
-}}
+-- Incremental: a night reads only the records landed since its last build.
+{{ config(unique_key=['repo', 'pr_number']) }}
 {%- set landed = stature.landed_since_last_build(source('github', 'pulls'), ['repo', 'number']) %}
 {%- set casts = [] %}
 {%- set ts = stature.type_timestamptz() %}

@@ -1,13 +1,6 @@
 -- One row per GitHub Actions workflow run (repo, run_id): the newest version landed.
--- Incremental: a night reads only the records landed since the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=stature.incremental_or_view(),
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'run_id'],
-        on_schema_change='fail',
-    )
-}}
+-- Incremental: a night reads only the records landed since its last build.
+{{ config(unique_key=['repo', 'run_id']) }}
 {%- set landed = stature.landed_since_last_build(
     source('github', 'workflow_runs'), ['repo', 'run_id']
 ) %}
