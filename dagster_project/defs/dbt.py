@@ -18,8 +18,8 @@ it, the step yields the models that were built (Dagster then skips only the asse
 the others), records every node's result in `ops.dbt_results` (build_status) and logs the
 failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies with the run.
 
-The DORA marts are incremental (dbt_project/macros/incremental.sql). The models step rebuilds
-them in full on its own (`--full-refresh`) when the last build left no record in
+The DORA marts and GitHub's large staging models are incremental (dbt_project/macros/
+incremental.sql). The models step rebuilds them in full on its own (`--full-refresh`) when the last build left no record in
 ops.dbt_incremental_state, or when the dbt vars or the project's files differ from that
 build's (`build_fingerprint`): a new benchmark edition or production pattern changes every
 row, and rows an earlier version of a model wrote would otherwise stay.

@@ -4,7 +4,8 @@
     see every late or changed record; an incremental model compares what it computes with what
     it holds and writes only the rows that differ (strategy delete+insert on its key), then
     deletes the rows whose key is gone. Nothing is selected by event time, so there is no
-    lookback window to miss an event that arrives late.
+    lookback window to miss an event that arrives late. GitHub's large staging models choose
+    by landing instead (landed_since_last_build, below): what a night read is what landed.
 -#}
 
 {#- The rows of CTE `computed` that are new or differ, in any column but `ignore`, from the
