@@ -853,10 +853,19 @@ def test_every_service_and_team_gets_its_file(sample_run):
 def test_stature_report_rewrites_the_report_from_the_published_copy(nightly, tmp_path):
     ws = copy_of_nightly(nightly, tmp_path / "ws")
     report = ws.published / "report" / "index.html"
-    before = report.stat().st_mtime_ns
+    # Pages the run wrote, made stale: the report must write them again (an unchanged page
+    # is left alone, so a page's time stamp alone would not tell).
+    service_page = sorted((ws.published / "report" / "services").glob("*.html"))[0]
+    written = {path: path.read_text() for path in (report, service_page)}
+    for path in written:
+        path.write_text("stale")
     result = ws.stature("report")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert report.stat().st_mtime_ns > before
+    for path, text in written.items():
+        again = path.read_text()
+        assert again.startswith("<!doctype html>") and again.endswith("</html>\n"), path
+        # the same page but for the minute in its "Generated" line
+        assert again.split("<footer>")[0] == text.split("<footer>")[0], path
     assert f"Report:   {report}" in result.stdout.splitlines()
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,6 +34,10 @@ from dagster_project.report.tables import site_vocabulary
 
 REPORT_DIR = Path("report")
 REPORT_FILE = REPORT_DIR / "index.html"
+# Page rendering in parallel (_write_folders): a worker per CPU, up to this many, each with at
+# least this many files (below it, forking costs more than it saves).
+MAX_RENDER_WORKERS = 8
+MIN_FILES_PER_WORKER = 50
 # (file under report/, template, page builder)
 ORG_PAGES: tuple[tuple[str, str, Callable[[Site], dict]], ...] = (
     ("index.html", "org.html", org_pages.org_page),
@@ -83,37 +89,78 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _replace_folder_files(
-    folder: Path,
-    ids: Iterable[str],
-    stems: dict[str, str],
-    suffix: str,
-    render: Callable[[str], str],
-    *,
-    index: bool,
-) -> list[Path]:
-    """Write one file per id, rendered one at a time (2,000 pages never sit in memory
-    together), under its name from `stems`; then (with `index`) the index (id -> file
-    name); then remove files no id maps to any more and temporary files a killed run left."""
-    written = []
-    ids = sorted(ids)
-    for entity_id in ids:
-        path = folder / f"{stems[entity_id]}{suffix}"
-        write_atomic(path, render(entity_id))
-        written.append(path)
-    keep = {p.name for p in written}
-    if index:
-        names = {entity_id: f"{stems[entity_id]}{suffix}" for entity_id in ids}
-        write_atomic(
-            folder / INDEX_FILE,
-            json.dumps({"schema_version": 1, "files": names}, indent=2, ensure_ascii=False) + "\n",
-        )
-        keep.add(INDEX_FILE)
-    if folder.is_dir():
-        for stale in [*folder.glob(f"*{suffix}"), *folder.glob(".*.tmp")]:
-            if stale.name not in keep:
-                stale.unlink(missing_ok=True)
-    return written
+@dataclass(frozen=True)
+class _Folder:
+    """One file per id under `folder`, named from `stems`, text from `render`; with `index`,
+    also folder/index.json (id -> file name)."""
+
+    folder: Path
+    ids: list[str]
+    stems: dict[str, str]
+    suffix: str
+    render: Callable[[str], str]
+    index: bool = False
+
+    def path(self, entity_id: str) -> Path:
+        return self.folder / f"{self.stems[entity_id]}{self.suffix}"
+
+
+# The folders a forked worker writes its share of: set before the fork, read in the child
+# (a render function is a closure over the site, which a fork shares and pickling would copy).
+_FOLDERS: list[_Folder] = []
+
+
+def _write_share(worker: int, workers: int) -> None:
+    """Render and write every `workers`-th file of each folder in _FOLDERS, from `worker`."""
+    for job in _FOLDERS:
+        for entity_id in job.ids[worker::workers]:
+            write_atomic(job.path(entity_id), job.render(entity_id))
+
+
+def render_workers(files: int) -> int:
+    """How many processes render the pages: one per CPU this process may use (at most
+    MAX_RENDER_WORKERS), and one for a site too small to gain from it."""
+    if files < MIN_FILES_PER_WORKER * 2:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_RENDER_WORKERS, files // MIN_FILES_PER_WORKER))
+
+
+def _write_folders(folders: list[_Folder]) -> None:
+    """Write every folder's files, then its index, then remove the files no id maps to any
+    more and the temporary files a killed run left. Rendering is pure Python (Jinja2), one
+    CPU per process: a site of thousands of pages is rendered by forked workers, each
+    writing its share of every folder (the parent waits; a worker's error is raised here)."""
+    for job in folders:
+        job.ids.sort()
+    workers = render_workers(sum(len(job.ids) for job in folders))
+    _FOLDERS[:] = folders
+    try:
+        if workers == 1:
+            _write_share(0, 1)
+        else:
+            # A worker that dies (killed, out of memory) fails the report (BrokenProcessPool)
+            # rather than leaving it waiting.
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for done in [pool.submit(_write_share, w, workers) for w in range(workers)]:
+                    done.result()
+    finally:
+        _FOLDERS.clear()
+    for job in folders:
+        keep = {job.path(entity_id).name for entity_id in job.ids}
+        if job.index:
+            names = {entity_id: job.path(entity_id).name for entity_id in job.ids}
+            write_atomic(
+                job.folder / INDEX_FILE,
+                json.dumps({"schema_version": 1, "files": names}, indent=2, ensure_ascii=False)
+                + "\n",
+            )
+            keep.add(INDEX_FILE)
+        if job.folder.is_dir():
+            for stale in [*job.folder.glob(f"*{job.suffix}"), *job.folder.glob(".*.tmp")]:
+                if stale.name not in keep:
+                    stale.unlink(missing_ok=True)
 
 
 def write_outputs(
@@ -140,6 +187,7 @@ def write_outputs(
     for file_name, template, build in ORG_PAGES:
         page = env.get_template(template).render(**build(site), vocabulary=vocabulary)
         write_atomic(report_dir / file_name, page)
+    folders: dict[str, _Folder] = {}
     for kind, template, build in ENTITY_PAGES:
         ids = {
             "teams": site.teams,
@@ -148,30 +196,34 @@ def write_outputs(
             "initiatives": site.initiatives,
         }[kind]
         compiled = env.get_template(template)
-        outputs.pages[kind] = _replace_folder_files(
+        folders[kind] = _Folder(
             report_dir / kind,
-            ids,
+            list(ids),
             site.stems[kind],
             ".html",
             lambda entity_id, compiled=compiled, build=build: compiled.render(
                 **build(site, entity_id), vocabulary=vocabulary
             ),
-            index=False,
         )
-    outputs.services = _replace_folder_files(
+    folders["services.json"] = _Folder(
         out_dir / "services",
-        site.services,
+        list(site.services),
         site.stems["services"],
         ".json",
         lambda sid: service_json(service_document(site, sid)),
         index=True,
     )
-    outputs.teams = _replace_folder_files(
+    folders["teams.md"] = _Folder(
         out_dir / "teams",
-        site.teams,
+        list(site.teams),
         site.stems["teams"],
         ".md",
         lambda team_id: team_markdown(site, env, team_id),
         index=True,
     )
+    _write_folders(list(folders.values()))
+    for kind, _template, _build in ENTITY_PAGES:
+        outputs.pages[kind] = [folders[kind].path(i) for i in folders[kind].ids]
+    outputs.services = [folders["services.json"].path(i) for i in folders["services.json"].ids]
+    outputs.teams = [folders["teams.md"].path(i) for i in folders["teams.md"].ids]
     return outputs
