@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +110,19 @@ class ExportReader:
         self._yaml: dict[Path, list[tuple[int, int, Any]] | FileProblem] = {}
         self._whole: dict[str, bool] = {}  # unique-key sources: read whole this run?
         self._rels: dict[Path, str] = {}
-        # GitHub folders are read for the repos the catalog names: read the catalog first.
+        self._named_repos = {r.lower() for r in known_repos}
+
+    @cached_property
+    def known_repos(self) -> set[str]:
+        """The repos given and those the catalog names: GitHub's folders are read for these.
+        Read when a source that is scoped to them asks, not by every source's reader (at
+        2,000 services the catalog takes seconds to parse)."""
         documents = [
             doc
             for _, path, _ in self._list(registry.source("catalog"))
             for *_, doc in self._documents(path)
         ]
-        self.known_repos = {r.lower() for r in known_repos} | catalog.repos_of(documents)
+        return self._named_repos | catalog.repos_of(documents)
 
     def sources(self) -> list[str]:
         """The sources this directory holds a folder for."""
