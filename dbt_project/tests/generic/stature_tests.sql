@@ -53,3 +53,38 @@
     from {{ model }}
     where {{ stature.list_size(column_name) }} > 0
 {% endtest %}
+
+
+{#- A key: no NULL and no value twice (unique and not_null in one query, one node a build). -#}
+{% test primary_key(model, column_name) %}
+    select
+        {{ column_name }},
+        count(*) as rows_with_key
+    from {{ model }}
+    group by {{ column_name }}
+    having count(*) > 1 or {{ column_name }} is null
+{% endtest %}
+
+
+{#- None of `columns` is NULL on any row: one test (one scan, one node a build) for a model's
+    required columns, where a not_null test per column would make as many nodes. A failure
+    lists each column that has NULLs (column_name) and on how many rows (null_rows). -#}
+{% test not_null_columns(model, columns) %}
+    with null_counts as (
+        select
+        {%- for column in columns %}
+            sum(case when {{ column }} is null then 1 else 0 end) as nulls_{{ loop.index }}
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+        from {{ model }}
+    )
+
+    {% for column in columns -%}
+    select
+        '{{ column }}' as column_name,
+        nulls_{{ loop.index }} as null_rows
+    from null_counts
+    where nulls_{{ loop.index }} > 0
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+{% endtest %}
