@@ -735,8 +735,9 @@ def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
     small_org: Path, tmp_path: Path
 ) -> None:
     """A model's required columns are checked by one not_null_columns test, which lists each
-    column that has NULLs and on how many rows; a key column by one primary_key test (unique
-    and not null)."""
+    column that has NULLs and on how many rows; its counts and durations by one
+    non_negative_columns test, alike; a key column by one primary_key test (unique and not
+    null)."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(small_org, warehouse)
     with duckdb.connect(str(warehouse)) as con:
@@ -749,14 +750,19 @@ def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
             [first, last],
         )
         con.execute(
-            "update marts.fct_deployments set service_id = null where deployment_id = ?", [last]
+            "update marts.fct_deployments set service_id = null, change_count = -1 "
+            "where deployment_id = ?",
+            [last],
         )
         con.execute(
             "insert into marts.fct_deployments "
             "select * from marts.fct_deployments where deployment_id = ?",
             [first],
         )
-    selected = "fct_deployments,test_name:not_null_columns fct_deployments,test_name:primary_key"
+    selected = " ".join(
+        f"fct_deployments,test_name:{name}"
+        for name in ("not_null_columns", "non_negative_columns", "primary_key")
+    )
     result = run_dbt(warehouse, tmp_path, "test", "--select", *selected.split(), "--store-failures")
     assert result.returncode == 1, result.stdout[-3000:]
     results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())
@@ -765,7 +771,11 @@ def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
         for r in results["results"]
         if r["unique_id"].startswith("test.")
     }
-    assert outcome == {"not_null_columns": ("fail", 2), "primary_key": ("fail", 1)}
+    assert outcome == {
+        "not_null_columns": ("fail", 2),
+        "non_negative_columns": ("fail", 1),
+        "primary_key": ("fail", 1),
+    }
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = dict(
             con.execute(
@@ -775,6 +785,8 @@ def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
         )
         nulls = next(v for k, v in tables.items() if k.startswith("not_null_columns"))
         key = next(v for k, v in tables.items() if k.startswith("primary_key"))
+        negative = next(v for k, v in tables.items() if k.startswith("non_negative_columns"))
+        assert con.execute(f"select * from {negative}").fetchall() == [("change_count", 1)]
         assert sorted(con.execute(f"select * from {nulls}").fetchall()) == [
             ("deploy_day", 3),  # the two rows set NULL and the copy of the first
             ("service_id", 1),

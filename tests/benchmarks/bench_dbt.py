@@ -107,6 +107,7 @@ def bench_org(workdir: Path, services: int, days: int, teams: int, reuse: bool) 
                 "relationships",
                 "expression_is_true",
                 "non_negative",
+                "primary_key",
                 "unique_combination",
                 "deployment_of",
             )

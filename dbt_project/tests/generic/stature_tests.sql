@@ -1,8 +1,24 @@
-{#- Durations and counts that can never be below zero (NULL is allowed). -#}
-{% test non_negative(model, column_name) %}
-    select {{ column_name }}
-    from {{ model }}
-    where {{ column_name }} < 0
+{#- Durations and counts that can never be below zero (NULL is allowed): one test (one scan,
+    one node a build) for all of a model's such columns. A failure lists each column with
+    negative values (column_name) and on how many rows (negative_rows). -#}
+{% test non_negative_columns(model, columns) %}
+    with negative_counts as (
+        select
+        {%- for column in columns %}
+            sum(case when {{ column }} < 0 then 1 else 0 end) as negatives_{{ loop.index }}
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+        from {{ model }}
+    )
+
+    {% for column in columns -%}
+    select
+        '{{ column }}' as column_name,
+        negatives_{{ loop.index }} as negative_rows
+    from negative_counts
+    where negatives_{{ loop.index }} > 0
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 {% endtest %}
 
 
