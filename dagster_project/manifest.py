@@ -127,7 +127,7 @@ def schema_models(schema: str, manifest: dict[str, Any] | None = None) -> list[M
 
 def unique_keys(manifest: dict[str, Any] | None = None) -> dict[str, list[frozenset[str]]]:
     """The grains the dbt tests pin: {`schema.name`: [column sets each row is unique on]},
-    from `unique` tests on one column and `unique_combination_of_columns` tests."""
+    from the one-column `unique` and `primary_key` tests and `unique_combination_of_columns`."""
     manifest = manifest or load_manifest()
     nodes = manifest["nodes"]
     out: dict[str, list[frozenset[str]]] = {}
@@ -136,7 +136,7 @@ def unique_keys(manifest: dict[str, Any] | None = None) -> dict[str, list[frozen
         model = nodes.get(test.get("attached_node") or "")
         if test["resource_type"] != "test" or model is None:
             continue
-        if meta.get("name") == "unique" and test.get("column_name"):
+        if meta.get("name") in ("unique", "primary_key") and test.get("column_name"):
             columns = frozenset([test["column_name"].lower()])
         elif meta.get("name") == "unique_combination_of_columns":
             columns = frozenset(c.lower() for c in meta["kwargs"]["combination_of_columns"])

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -729,66 +728,3 @@ def test_gitlab_jenkins_and_opsgenie(tmp_path: Path) -> None:
     )
     # closed 7,200,000 ms after creation: restored in 2 h.
     assert incidents == [("opsgenie:og-1", "jk-app", "P2", 2.0, "jenkins:deploy/jk-app:7")]
-
-
-def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
-    small_org: Path, tmp_path: Path
-) -> None:
-    """A model's required columns are checked by one not_null_columns test, which lists each
-    column that has NULLs and on how many rows; its counts and durations by one
-    non_negative_columns test, alike; a key column by one primary_key test (unique and not
-    null)."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(small_org, warehouse)
-    with duckdb.connect(str(warehouse)) as con:
-        first, last = con.execute(
-            "select min(deployment_id), max(deployment_id) from marts.fct_deployments"
-        ).fetchone()
-        assert first != last
-        con.execute(
-            "update marts.fct_deployments set deploy_day = null where deployment_id in (?, ?)",
-            [first, last],
-        )
-        con.execute(
-            "update marts.fct_deployments set service_id = null, change_count = -1 "
-            "where deployment_id = ?",
-            [last],
-        )
-        con.execute(
-            "insert into marts.fct_deployments "
-            "select * from marts.fct_deployments where deployment_id = ?",
-            [first],
-        )
-    selected = " ".join(
-        f"fct_deployments,test_name:{name}"
-        for name in ("not_null_columns", "non_negative_columns", "primary_key")
-    )
-    result = run_dbt(warehouse, tmp_path, "test", "--select", *selected.split(), "--store-failures")
-    assert result.returncode == 1, result.stdout[-3000:]
-    results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())
-    outcome = {
-        r["unique_id"].split(".")[2].split("_fct_deployments")[0]: (r["status"], r["failures"])
-        for r in results["results"]
-        if r["unique_id"].startswith("test.")
-    }
-    assert outcome == {
-        "not_null_columns": ("fail", 2),
-        "non_negative_columns": ("fail", 1),
-        "primary_key": ("fail", 1),
-    }
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = dict(
-            con.execute(
-                "select table_name, schema_name || '.' || table_name from duckdb_tables() "
-                "where schema_name like '%audit%'"
-            ).fetchall()
-        )
-        nulls = next(v for k, v in tables.items() if k.startswith("not_null_columns"))
-        key = next(v for k, v in tables.items() if k.startswith("primary_key"))
-        negative = next(v for k, v in tables.items() if k.startswith("non_negative_columns"))
-        assert con.execute(f"select * from {negative}").fetchall() == [("change_count", 1)]
-        assert sorted(con.execute(f"select * from {nulls}").fetchall()) == [
-            ("deploy_day", 3),  # the two rows set NULL and the copy of the first
-            ("service_id", 1),
-        ]
-        assert con.execute(f"select * from {key}").fetchall() == [(first, 2)]

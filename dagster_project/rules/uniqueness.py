@@ -6,7 +6,7 @@ A rule returns one row per entity key when its outer SELECT groups by the key (o
 or dedupes with QUALIFY), or when the row it picks per key is unique: the key comes from a
 source whose grain is that key (`marts.dim_services` on service_id, a CTE grouped by it, a
 compound grain whose other columns a WHERE equality pins), and every join matches at most one
-row (it joins on its source's grain). The grains are the dbt tests' (`unique`,
+row (it joins on its source's grain). The grains are the dbt tests' (`unique`, `primary_key`,
 `unique_combination_of_columns`). The warning is given only where the structure shows the
 risk: the key, or a join, reads an event table whose grain does not hold that column
 (`fct_deployments` by service_id), or a compound grain the query leaves open. Anything the

@@ -20,6 +20,21 @@ REPO = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 
 
+def dbt(warehouse: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`dbt <args>` on `warehouse`, its target and logs under `work_dir`; the result as it is
+    (a failing test exits 1)."""
+    args = (*args, "--profiles-dir", ".", "--project-dir", ".")
+    args += ("--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"))
+    return subprocess.run(
+        [str(DBT), *args],
+        cwd=REPO / "dbt_project",
+        env={**os.environ, "STATURE_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def dbt_build(
     warehouse: Path,
     select: str,
@@ -29,20 +44,12 @@ def dbt_build(
     exclude: str | None = None,
 ) -> subprocess.CompletedProcess:
     """`dbt build --select <select>` into `warehouse`; raises with dbt's output on failure."""
-    args = [str(DBT), "build", "--select", select, "--profiles-dir", ".", "--project-dir", "."]
+    args = ["build", "--select", select]
     if exclude:
         args += ["--exclude", exclude]
     if variables:
         args += ["--vars", json.dumps(dict(variables))]
-    args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    done = subprocess.run(
-        args,
-        cwd=REPO / "dbt_project",
-        env={**os.environ, "STATURE_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = dbt(warehouse, work_dir, *args)
     if done.returncode != 0:
         raise AssertionError(f"dbt build --select {select} failed:\n{done.stdout[-6000:]}")
     return done
