@@ -91,8 +91,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 @dataclass(frozen=True)
 class _Folder:
-    """One file per id under `folder`, named from `stems`, text from `render`; with `index`,
-    also folder/index.json (id -> file name)."""
+    """One file per id (`ids` in order) under `folder`, named from `stems`, text from
+    `render`; with `index`, also folder/index.json (id -> file name)."""
 
     folder: Path
     ids: list[str]
@@ -103,6 +103,9 @@ class _Folder:
 
     def path(self, entity_id: str) -> Path:
         return self.folder / f"{self.stems[entity_id]}{self.suffix}"
+
+    def paths(self) -> list[Path]:
+        return [self.path(entity_id) for entity_id in self.ids]
 
 
 # The folders a forked worker writes its share of: set before the fork, read in the child
@@ -131,8 +134,6 @@ def _write_folders(folders: list[_Folder]) -> None:
     more and the temporary files a killed run left. Rendering is pure Python (Jinja2), one
     CPU per process: a site of thousands of pages is rendered by forked workers, each
     writing its share of every folder (the parent waits; a worker's error is raised here)."""
-    for job in folders:
-        job.ids.sort()
     workers = render_workers(sum(len(job.ids) for job in folders))
     _FOLDERS[:] = folders
     try:
@@ -148,7 +149,7 @@ def _write_folders(folders: list[_Folder]) -> None:
     finally:
         _FOLDERS.clear()
     for job in folders:
-        keep = {job.path(entity_id).name for entity_id in job.ids}
+        keep = {path.name for path in job.paths()}
         if job.index:
             names = {entity_id: job.path(entity_id).name for entity_id in job.ids}
             write_atomic(
@@ -198,7 +199,7 @@ def write_outputs(
         compiled = env.get_template(template)
         folders[kind] = _Folder(
             report_dir / kind,
-            list(ids),
+            sorted(ids),
             site.stems[kind],
             ".html",
             lambda entity_id, compiled=compiled, build=build: compiled.render(
@@ -207,7 +208,7 @@ def write_outputs(
         )
     folders["services.json"] = _Folder(
         out_dir / "services",
-        list(site.services),
+        sorted(site.services),
         site.stems["services"],
         ".json",
         lambda sid: service_json(service_document(site, sid)),
@@ -215,15 +216,14 @@ def write_outputs(
     )
     folders["teams.md"] = _Folder(
         out_dir / "teams",
-        list(site.teams),
+        sorted(site.teams),
         site.stems["teams"],
         ".md",
         lambda team_id: team_markdown(site, env, team_id),
         index=True,
     )
     _write_folders(list(folders.values()))
-    for kind, _template, _build in ENTITY_PAGES:
-        outputs.pages[kind] = [folders[kind].path(i) for i in folders[kind].ids]
-    outputs.services = [folders["services.json"].path(i) for i in folders["services.json"].ids]
-    outputs.teams = [folders["teams.md"].path(i) for i in folders["teams.md"].ids]
+    outputs.pages = {kind: folders[kind].paths() for kind, _, _ in ENTITY_PAGES}
+    outputs.services = folders["services.json"].paths()
+    outputs.teams = folders["teams.md"].paths()
     return outputs
