@@ -2,23 +2,7 @@
     one node a build) for all of a model's such columns. A failure lists each column with
     negative values (column_name) and on how many rows (negative_rows). -#}
 {% test non_negative_columns(model, columns) %}
-    with negative_counts as (
-        select
-        {%- for column in columns %}
-            sum(case when {{ column }} < 0 then 1 else 0 end) as negatives_{{ loop.index }}
-            {{- ',' if not loop.last }}
-        {%- endfor %}
-        from {{ model }}
-    )
-
-    {% for column in columns -%}
-    select
-        '{{ column }}' as column_name,
-        negatives_{{ loop.index }} as negative_rows
-    from negative_counts
-    where negatives_{{ loop.index }} > 0
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ stature.columns_where(model, columns, '{column} < 0', 'negative_rows') }}
 {% endtest %}
 
 
@@ -86,21 +70,5 @@
     required columns, where a not_null test per column would make as many nodes. A failure
     lists each column that has NULLs (column_name) and on how many rows (null_rows). -#}
 {% test not_null_columns(model, columns) %}
-    with null_counts as (
-        select
-        {%- for column in columns %}
-            sum(case when {{ column }} is null then 1 else 0 end) as nulls_{{ loop.index }}
-            {{- ',' if not loop.last }}
-        {%- endfor %}
-        from {{ model }}
-    )
-
-    {% for column in columns -%}
-    select
-        '{{ column }}' as column_name,
-        nulls_{{ loop.index }} as null_rows
-    from null_counts
-    where nulls_{{ loop.index }} > 0
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ stature.columns_where(model, columns, '{column} is null', 'null_rows') }}
 {% endtest %}
