@@ -40,11 +40,11 @@ def test_nulls_in_required_columns_and_a_repeated_key_fail_their_tests(
             "select * from marts.fct_deployments where deployment_id = ?",
             [first],
         )
-    selected = " ".join(
+    selected = [
         f"fct_deployments,test_name:{name}"
         for name in ("not_null_columns", "non_negative_columns", "primary_key")
-    )
-    result = dbt(warehouse, tmp_path, "test", "--select", *selected.split(), "--store-failures")
+    ]
+    result = dbt(warehouse, tmp_path, "test", "--select", *selected, "--store-failures")
     assert result.returncode == 1, result.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())
     outcome = {
