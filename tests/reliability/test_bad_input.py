@@ -125,7 +125,7 @@ def test_the_run_exits_1_and_names_every_bad_record_and_failure(bad_run):
     problems = result.stderr.split("The run finished, but:", 1)[1]
     lines = [line.strip()[2:] for line in problems.strip().splitlines()]
     assert (
-        "test unique_stg_pagerduty__incidents_incident_id failed on "
+        "test primary_key_stg_pagerduty__incidents_incident_id failed on "
         "staging.stg_pagerduty__incidents: 1 row(s); what depends on it was not rebuilt"
     ) in lines
     assert any(
@@ -171,7 +171,7 @@ def test_rules_on_failed_tables_say_why_and_the_others_are_graded_as_in_a_clean_
     ]
     assert notes[1][2] == (
         "input marts.fct_incidents is not fresh: not rebuilt: test "
-        "unique_stg_pagerduty__incidents_incident_id failed (1 row(s))"
+        "primary_key_stg_pagerduty__incidents_incident_id failed (1 row(s))"
     )
     assert notes[0][2].startswith("input marts.bsc_measures is not fresh: not rebuilt: ")
     # Rules on what the bad input did not touch: the clean run's rows, entity for entity.
