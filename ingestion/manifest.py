@@ -45,9 +45,12 @@ class FileState:
 
 
 def digest_of(path: Path) -> str:
-    """The file's content digest (BLAKE2b, 128 bits)."""
+    """The file's content digest: SHA-256, which CPUs with SHA extensions hash about twice as
+    fast as BLAKE2b (an increment hashes every re-written export file). A warehouse whose
+    manifest holds the older BLAKE2b digests reads its re-written files once more, then
+    stores theirs in this form."""
     with path.open("rb") as handle:
-        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass
