@@ -72,3 +72,26 @@
 {% test not_null_columns(model, columns) %}
     {{ stature.columns_where(model, columns, '{column} is null', 'null_rows') }}
 {% endtest %}
+
+
+{#- Each column of `columns` (a mapping: column -> its accepted values) holds only those
+    values or NULL: one test (one node a build) for a model's coded columns, where an
+    accepted_values test per column would make as many nodes. Values are compared as text. A
+    failure lists each column (column_name) with each value it should not hold (value) and on
+    how many rows (unexpected_rows). -#}
+{% test accepted_values_columns(model, columns) %}
+    {% for column, accepted in columns.items() -%}
+    select
+        '{{ column }}' as column_name,
+        cast({{ column }} as {{ dbt.type_string() }}) as value,
+        count(*) as unexpected_rows
+    from {{ model }}
+    where
+        {{ column }} is not null
+        and cast({{ column }} as {{ dbt.type_string() }}) not in (
+            {%- for value in accepted %}{{ stature.sql_string(value) }}{{ ', ' if not loop.last }}{% endfor -%}
+        )
+    group by cast({{ column }} as {{ dbt.type_string() }})
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+{%- endtest %}
