@@ -72,7 +72,8 @@ def test_the_manifest_reads_only_the_files_whose_bytes_changed(tmp_path: Path) -
     # Both written again, one byte for byte, the other with a title of the same length.
     first.write_text(_pulls(1, "one", "two"))
     second.write_text(_pulls(3, "3333!"))
-    _later(first), _later(second)
+    _later(first)
+    _later(second)
     assert second.stat().st_size == stored["github/acme/alpha/pulls-2.json"][0]
     assert land() == (1, 1)
     assert _titles(warehouse) == [(1, "one"), (2, "two"), (3, "3333!")]
