@@ -9,14 +9,16 @@ dbt_reporting  the models tagged `reporting` (models/scorecards, models/reportin
 Keys are `<schema>/<alias>` (`marts/fct_deployments`, sources `raw_github/pulls`), so the
 ingestion assets link upstream and the rule assets downstream by the same names. The
 reporting models' sources (`scorecards.*`, written in Python) are mapped onto the assets that
-write them (`source_deps`). The org's settings reach dbt as `--vars` from stature.yml, with
-the run's as-of date for the reporting step; the warehouse path as STATURE_WAREHOUSE.
+write them (`source_deps`). The org's settings reach dbt as `--vars` from stature.yml, the
+run's as-of date (which the reporting models read) as STATURE_AS_OF and the warehouse path
+as STATURE_WAREHOUSE.
 
 The nightly builds models and data tests only: unit tests assume the default vars and run in
 `make test`. A model or test that fails does not fail the step: dbt skips what depends on
 it, the step yields the models that were built (Dagster then skips only the assets reading
 the others), records every node's result in `ops.dbt_results` (build_status) and logs the
-failed model with DuckDB's error. dbt runs through `stature-dbt`, which dies with the run.
+failed model with DuckDB's error. On DuckDB dbt runs in the run's own process
+(dbt_inprocess.py); on Spark through `stature-dbt`, a child process that dies with the run.
 
 The DORA marts and GitHub's large staging models are incremental (dbt_project/macros/
 incremental.sql). The models step rebuilds them in full on its own (`--full-refresh`) when the last build left no record in
@@ -49,6 +51,7 @@ from packaging import version
 from dagster_project import build_status, engines
 from dagster_project.config import StatureConfig
 from dagster_project.dbt_child import PARENT_ENV
+from dagster_project.defs.dbt_inprocess import InProcessBuild, unique_target_path
 from dagster_project.defs.resources import StatureResource, run_as_of
 from dagster_project.warehouse import connect
 
@@ -337,31 +340,43 @@ def _build(
     """One nightly `dbt build` of the step's selection: models and data tests, never unit
     tests; a failing node blocks only what depends on it (see the module's docstring).
     `full_refresh` rebuilds the incremental models from all history; `engine_env` is the
-    engine's part of dbt's environment (dagster_project/engines.py; default DuckDB)."""
+    engine's part of dbt's environment (dagster_project/engines.py; default DuckDB).
+
+    On DuckDB dbt runs in this process (dbt_inprocess.py); on Spark as a child process
+    through `stature-dbt`, so the Spark session and its JVM end with the step."""
+    engine_env = engine_env or engines.DUCKDB_ENVIRONMENT
+    in_process = engine_env == engines.DUCKDB_ENVIRONMENT
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     if full_refresh:
         args.append("--full-refresh")
-    env = {
-        "STATURE_WAREHOUSE": str(warehouse),
-        PARENT_ENV: str(os.getpid()),
-        **(engine_env or engines.DUCKDB_ENVIRONMENT),
-    }
+    env = {"STATURE_WAREHOUSE": str(warehouse), PARENT_ENV: str(os.getpid()), **engine_env}
     if as_of is not None:
         env["STATURE_AS_OF"] = str(as_of)
-    # dbt runs as a child process: the warehouse path reaches its profile through the env,
-    # and the run's PID marks it as this run's child. dagster-dbt takes no env of its own, so
-    # the variables are set for the step and put back after it (a process that runs several
-    # steps or runs must not carry one warehouse into the next).
+    # The warehouse path reaches dbt's profile through the environment, set for the step and
+    # put back after it (a process that runs several steps or runs must not carry one
+    # warehouse into the next); a dbt child process is marked with the run's PID.
     with _environment(**env):
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        try:
+        if in_process:
+            invocation = InProcessBuild(
+                args,
+                context=context,
+                manifest={},  # the step's own assets definition holds it
+                translator=translator,
+                project=dbt_project,
+                target_path=unique_target_path(DBT_DIR, context),
+                profiles_dir=DBT_DIR,
+            )
             yield from invocation.stream()
-        finally:
-            # A step that fails mid-stream (a manifest older than the project, an error
-            # here) must not leave dbt writing the warehouse behind it.
-            if invocation.process.poll() is None:
-                invocation.process.kill()
-                invocation.process.wait()
+        else:
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            try:
+                yield from invocation.stream()
+            finally:
+                # A step that fails mid-stream (a manifest older than the project, an error
+                # here) must not leave dbt writing the warehouse behind it.
+                if invocation.process.poll() is None:
+                    invocation.process.kill()
+                    invocation.process.wait()
     _keep_parse_state(invocation)
     yield from _report_build(context, invocation, warehouse, translator)
     _prune_run_targets()
@@ -447,6 +462,9 @@ def build_dbt_assets(
             warehouse,
             dbt_vars,
             translator,
+            # the reporting step's too, though no model here reads it: dbt re-parses the files
+            # that read an environment variable when its value changes, once a night this way
+            as_of=run_as_of(context, config),
             full_refresh=reason is not None,
             engine_env=engine_env,
         )

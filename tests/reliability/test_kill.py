@@ -11,7 +11,6 @@ run is left, and the warehouse lock is free.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from tests.reliability.harness import (
     Reader,
     Run,
     copy_workspace,
-    processes_marked,
     raw_fingerprints,
     start_reader,
     start_run,
@@ -98,13 +96,9 @@ def chain(tmp_path_factory, clean_run, reliability_org, reliability_rules):
 
 def _kill_in(chain: Chain, stage: str) -> Run:
     run = start_run(chain.ws, "--as-of", AS_OF.isoformat(), name=f"kill-{stage}")
+    # For dbt, the stage's line is dbt's own "START sql table model" in the step log: dbt
+    # runs in the run's process, and is building when the run is killed.
     run.wait_for_stage(stage)
-    if stage == "dbt":
-        # dbt itself must be running when the run is killed, or the test proves nothing.
-        deadline = time.monotonic() + 60
-        while not processes_marked(run.pid, "bin/dbt build"):
-            assert time.monotonic() < deadline, "no dbt process seen"
-            time.sleep(0.05)
     run.kill()
     assert survivors(run.pid) == [], f"processes of killed run {run.pid} are still running"
     assert holder_of(chain.ws.warehouse) is None  # the kernel released the lock
@@ -126,7 +120,7 @@ def test_kill_during_ingestion(chain: Chain):
     assert _publish_info(chain.ws.published) == chain.published_before
 
 
-def test_kill_during_dbt_leaves_no_dbt_process_and_the_rerun_landed_every_record(chain: Chain):
+def test_kill_during_dbt_and_the_rerun_landed_every_record(chain: Chain):
     _kill_in(chain, "dbt")
     # This run got past ingestion after the last one was killed in it: every raw table is
     # the clean run's, row for row.
