@@ -68,6 +68,8 @@ class InProcessBuild:
             "--log-path", str(target_path),
             "--no-send-anonymous-usage-stats",
             "--no-use-colors",  # its output goes to the run's log file
+            # no manifest.json (about a second at each step); run_results.json is written below
+            "--no-write-json",
             *params.selection_args,
         ]  # fmt: skip
         self._seed_parse_state(project_dir)
@@ -96,6 +98,8 @@ class InProcessBuild:
         try:
             outcome = dbtRunner(callbacks=[on_event]).invoke(self.args)
             self.success, self.exception = outcome.success, outcome.exception
+            if hasattr(outcome.result, "write"):  # the build ran (a RunExecutionResult)
+                outcome.result.write(str(self.target_path / "run_results.json"))
         finally:
             close_duckdb_environment()
         for message in results:
