@@ -1,4 +1,5 @@
-"""`stature-dbt`: dbt as a child process that cannot outlive the Stature run that started it.
+"""`stature-dbt`: dbt as a child process that cannot outlive the Stature run that started it
+(the models step on Spark; on DuckDB dbt runs inside the run's process).
 
 dagster-dbt starts `dbt` with a plain `subprocess.Popen`: if the run is killed (`kill -9`,
 the machine's OOM killer), dbt would go on writing the warehouse for minutes and hold its

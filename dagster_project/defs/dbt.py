@@ -360,7 +360,6 @@ def _build(
             invocation = InProcessBuild(
                 args,
                 context=context,
-                manifest={},  # the step's own assets definition holds it
                 translator=translator,
                 project=dbt_project,
                 target_path=unique_target_path(DBT_DIR, context),

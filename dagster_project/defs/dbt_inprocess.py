@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from dbt_common.events.functions import msg_to_dict
 
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -42,14 +44,15 @@ class InProcessBuild:
         args: Sequence[str],
         *,
         context: Any,
-        manifest: Mapping[str, Any],
         translator: DagsterDbtTranslator,
         project: DbtProject,
         target_path: Path,
         profiles_dir: Path,
     ) -> None:
         params = get_updated_cli_invocation_params_for_context(
-            context=context, manifest=manifest, dagster_dbt_translator=translator
+            context=context,
+            manifest={},  # taken from the step's own assets definition
+            dagster_dbt_translator=translator,
         )
         self.context = context
         self.manifest = params.manifest
@@ -74,7 +77,6 @@ class InProcessBuild:
         ]  # fmt: skip
         self._seed_parse_state(project_dir)
         self.exception: BaseException | None = None
-        self.success = False
 
     def _seed_parse_state(self, project_dir: Path) -> None:
         """Start from the project's last parse state, so dbt parses only what changed."""
@@ -88,6 +90,7 @@ class InProcessBuild:
         (Yielding while dbt runs would hand each event to Dagster on this process's one
         interpreter lock, which slowed dbt's own threads by half.)"""
         from dbt.cli.main import dbtRunner
+        from dbt.contracts.results import RunExecutionResult
 
         results: list[Any] = []  # appended from dbt's threads
 
@@ -97,8 +100,8 @@ class InProcessBuild:
 
         try:
             outcome = dbtRunner(callbacks=[on_event]).invoke(self.args)
-            self.success, self.exception = outcome.success, outcome.exception
-            if hasattr(outcome.result, "write"):  # the build ran (a RunExecutionResult)
+            self.exception = outcome.exception
+            if isinstance(outcome.result, RunExecutionResult):  # the build ran, nodes failed or not
                 outcome.result.write(str(self.target_path / "run_results.json"))
         finally:
             close_duckdb_environment()
@@ -106,8 +109,6 @@ class InProcessBuild:
             yield from self._dagster_events(message)
 
     def _dagster_events(self, message) -> Iterator[Any]:
-        from dbt_common.events.functions import msg_to_dict
-
         event = DbtCoreCliEventMessage(raw_event=msg_to_dict(message), event_history_metadata={})
         yield from event.to_default_asset_events(
             manifest=self.manifest,
@@ -129,10 +130,6 @@ class InProcessBuild:
 def close_duckdb_environment() -> None:
     """Close the DuckDB connection dbt-duckdb keeps for the process after a command (its
     class-level environment), releasing the warehouse file."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # dbt-duckdb not installed: nothing of it is open
-        return
     environment = DuckDBConnectionManager._ENV
     if environment is not None:
         environment.close()
