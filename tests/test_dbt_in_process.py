@@ -7,7 +7,6 @@ closed)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 import sys
 
@@ -15,8 +14,9 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.assembly import build_definitions
-from dagster_project.defs.dbt import DBT_DIR, REPORTING_GROUP, REPORTING_TAG
+from dagster_project.defs.dbt import REPORTING_GROUP, REPORTING_TAG
 from dagster_project.defs.jobs import NIGHTLY
+from dagster_project.manifest import load_manifest
 from tests.conftest import copy_of_nightly
 
 # Before the small org's last quarter ends (2026-09-30), so that quarter is not complete yet.
@@ -26,7 +26,7 @@ AS_OF = dt.date(2026, 9, 29)
 def _reporting_nodes() -> tuple[set[str], int]:
     """The models tagged reporting that make a table or view (an ephemeral one is inlined into
     the others: no event), as `<schema>/<alias>`, and the data tests on them."""
-    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+    manifest = load_manifest()
     models = {
         uid: node
         for uid, node in manifest["nodes"].items()
