@@ -228,6 +228,22 @@
 {%- endmacro %}
 
 
+{#- The sum of a DOUBLE column that does not depend on the order the rows are added in.
+    Floating-point addition is not associative: the same rows summed in another order (landed
+    in another order, or aggregated on other threads) can differ in the last bits, and a
+    nightly's figure would change with nothing new. Each value is held to 9 decimal places, and
+    decimals add exactly, so the sum is the same in any order. -#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as decimal(38, 9))) as double)
+{%- endmacro %}
+
+
+{#- The average of a DOUBLE column that does not depend on row order (see exact_sum). -#}
+{% macro exact_avg(expression) -%}
+    ({{ stature.exact_sum(expression) }} / count({{ expression }}))
+{%- endmacro %}
+
+
 {#- Day of the year (1..366) of a date. -#}
 {% macro day_of_year(expression) -%}
     {{ return(adapter.dispatch('day_of_year', 'stature')(expression)) }}
