@@ -225,17 +225,14 @@ class ExportReader:
         if not src.unique_keys:
             return manifest.is_unchanged(self._rel(path), path)
         if src.name not in self._whole:
-            listed = [self._rel(p) for _, p, _ in self._list(src)]
-            changed = [
-                rel
-                for rel, (_, p, _) in zip(listed, self._list(src), strict=True)
-                if not manifest.is_unchanged(rel, p)
-            ]
+            files = [(self._rel(p), p) for _, p, _ in self._list(src)]
+            changed = [rel for rel, p in files if not manifest.is_unchanged(rel, p)]
             self._whole[src.name] = bool(changed)
             if changed:  # every file is read: note the unchanged ones' state to store again
                 manifest.unchanged = 0
-                for rel, (_, p, _) in zip(listed, self._list(src), strict=True):
-                    manifest.seen.setdefault(rel, manifest.state_of(p))
+                for rel, p in files:
+                    if rel not in manifest.seen:
+                        manifest.seen[rel] = manifest.state_of(p)
         return not self._whole[src.name]
 
     def _file(
