@@ -228,19 +228,22 @@
 {%- endmacro %}
 
 
-{#- The sum of a DOUBLE column that does not depend on the order the rows are added in.
-    Floating-point addition is not associative: the same rows summed in another order (landed
+{#- The sum of a DOUBLE column that does not depend on the order the rows come in.
+    Floating-point addition is not associative: the same rows added in another order (landed
     in another order, or aggregated on other threads) can differ in the last bits, and a
-    nightly's figure would change with nothing new. Each value is held to 9 decimal places, and
-    decimals add exactly, so the sum is the same in any order. -#}
-{% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 9))) as double)
+    nightly's figure would move with nothing new. The values are added smallest first, so the
+    same values give the same sum in any order; NULL when there are none, like sum(). -#}
+{% macro stable_sum(expression) -%}
+    {{ return(adapter.dispatch('stable_sum', 'stature')(expression)) }}
+{%- endmacro %}
+{% macro default__stable_sum(expression) -%}
+    list_sum(list({{ expression }} order by {{ expression }}) filter (where {{ expression }} is not null))
 {%- endmacro %}
 
 
-{#- The average of a DOUBLE column that does not depend on row order (see exact_sum). -#}
-{% macro exact_avg(expression) -%}
-    ({{ stature.exact_sum(expression) }} / count({{ expression }}))
+{#- The average of a DOUBLE column that does not depend on row order (see stable_sum). -#}
+{% macro stable_avg(expression) -%}
+    ({{ stature.stable_sum(expression) }} / count({{ expression }}))
 {%- endmacro %}
 
 

@@ -150,6 +150,15 @@
 {%- endmacro %}
 
 
+{% macro spark__stable_sum(expression) -%}
+    aggregate(
+        array_sort(collect_list(cast({{ expression }} as double))),
+        cast(null as double),
+        (total, v) -> coalesce(total, cast(0 as double)) + v
+    )
+{%- endmacro %}
+
+
 {% macro spark__day_of_year(expression) -%}
     dayofyear({{ expression }})
 {%- endmacro %}

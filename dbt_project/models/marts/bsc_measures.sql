@@ -207,7 +207,7 @@ entity_incident_hours as (
         period_start,
         'team' as entity_type,
         team_id as entity_id,
-        {{ stature.exact_sum('restore_hours') }} as lost_hours
+        {{ stature.stable_sum('restore_hours') }} as lost_hours
     from incidents
     where team_id is not null
     group by period_start, team_id
@@ -216,7 +216,7 @@ entity_incident_hours as (
         period_start,
         'org' as entity_type,
         'org' as entity_id,
-        {{ stature.exact_sum('restore_hours') }} as lost_hours
+        {{ stature.stable_sum('restore_hours') }} as lost_hours
     from incidents
     group by period_start
 ),
@@ -348,15 +348,15 @@ org_inputs as (
 org_from_teams as (
     select
         period_start,
-        1000.0 * {{ stature.exact_sum('case when transactions > 0 then infra_cost end') }}
-        / nullif({{ stature.exact_sum('case when infra_cost is not null then transactions end') }}, 0)
+        1000.0 * {{ stature.stable_sum('case when transactions > 0 then infra_cost end') }}
+        / nullif({{ stature.stable_sum('case when infra_cost is not null then transactions end') }}, 0)
             as cost_per_transaction,
-        100.0 * {{ stature.exact_sum('case when revenue > 0 then infra_cost end') }}
-        / nullif({{ stature.exact_sum('case when infra_cost is not null then revenue end') }}, 0)
+        100.0 * {{ stature.stable_sum('case when revenue > 0 then infra_cost end') }}
+        / nullif({{ stature.stable_sum('case when infra_cost is not null then revenue end') }}, 0)
             as infra_cost_share,
-        {{ stature.exact_avg('feature_adoption') }} as feature_adoption,
-        {{ stature.exact_avg('training_completion') }} as training_completion,
-        {{ stature.exact_avg('enps') }} as enps
+        {{ stature.stable_avg('feature_adoption') }} as feature_adoption,
+        {{ stature.stable_avg('training_completion') }} as training_completion,
+        {{ stature.stable_avg('enps') }} as enps
     from team_inputs
     group by period_start
 ),
