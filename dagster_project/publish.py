@@ -87,11 +87,12 @@ def publish(warehouse: str | Path, published_dir: str | Path, *, run_id: str = "
         )
         # Views are re-created from their SQL (they read the copied tables by the same
         # schema-qualified names), then written to Parquet like the tables.
-        views = [(schema, name) for schema, name, kind, _ in objects if kind == "view"]
-        for _, _, kind, sql in objects:
-            if kind == "view":
-                con.execute(sql)
-        report.views = _on_threads(con, views, partial(_copy_view, parquet=parquet_version))
+        views = [(schema, name, sql) for schema, name, kind, sql in objects if kind == "view"]
+        for *_, sql in views:
+            con.execute(sql)
+        report.views = _on_threads(
+            con, [view[:2] for view in views], partial(_copy_view, parquet=parquet_version)
+        )
         con.execute("CREATE SCHEMA IF NOT EXISTS reporting")
         con.execute(
             f"CREATE TABLE {PUBLISH_INFO} AS SELECT now() AS published_at, ? AS run_id, "
