@@ -23,16 +23,20 @@ SMALL_ORG_END = dt.date(2026, 11, 15)
 
 @pytest.fixture(autouse=True, scope="session")
 def _dagster_home(tmp_path_factory: pytest.TempPathFactory):
-    """In-process CLI runs go to Dagster's instance in $DAGSTER_HOME, else to the project's
-    data/dagster_home: tests get a temp one unless a test sets its own."""
-    if os.environ.get("DAGSTER_HOME"):
-        yield
-        return
+    """In-process runs record into the Dagster instance in $DAGSTER_HOME. The tests get a
+    fresh one of their own, even under `make`, whose DAGSTER_HOME is the project's
+    data/dagster_home: what `make demo` and `make dev` recorded there must not reach a test
+    (a backfill test read the demo's partitions as its own), and no test run belongs in the
+    developer's UI. A test that needs another instance sets it itself."""
+    before = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(tmp_path_factory.mktemp("dagster_home"))
     try:
         yield
     finally:
-        os.environ.pop("DAGSTER_HOME", None)
+        if before is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = before
 
 
 @dataclass
