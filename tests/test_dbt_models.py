@@ -360,6 +360,34 @@ def test_dbt_build_passes_on_empty_raw_tables(tmp_path: Path) -> None:
     assert set(unit.values()) == {"pass"}
 
 
+@pytest.mark.slow
+def test_a_table_model_replaces_what_stood_there_and_keeps_it_when_the_build_fails(
+    tmp_path: Path,
+) -> None:
+    """The table materialization (macros/table_duckdb.sql): one `create or replace`. A view of
+    the model's name (the model was a view once) and the tables an interrupted build by
+    dbt-duckdb's own materialization leaves go; a build that fails keeps the old table."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create view marts.dim_calendar as select 1 as date_day")
+        con.execute("create table marts.dim_calendar__dbt_tmp as select 1 as x")
+        con.execute("create table marts.dim_calendar__dbt_backup as select 1 as x")
+    built = run_dbt(warehouse, tmp_path, "build", "--select", "dim_calendar")
+    assert built.returncode == 0, built.stdout[-6000:]
+    tables = "select table_name, table_type from information_schema.tables order by 1"
+    assert _rows(warehouse, tables) == [("dim_calendar", "BASE TABLE")]
+    days = "select min(date_day), max(date_day), count(*) from marts.dim_calendar"
+    first, last = dt.date(2000, 1, 1), dt.date(2059, 12, 31)  # the project's calendar vars
+    assert _rows(warehouse, days) == [(first, last, (last - first).days + 1)]
+
+    broken = json.dumps({"calendar_last_day": "not a date"})
+    failed = run_dbt(warehouse, tmp_path, "build", "--select", "dim_calendar", "--vars", broken)
+    assert failed.returncode == 1 and "not a date" in failed.stdout
+    assert _rows(warehouse, tables) == [("dim_calendar", "BASE TABLE")]
+    assert _rows(warehouse, days) == [(first, last, (last - first).days + 1)]
+
+
 @pytest.fixture(scope="module")
 def small_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("small_org")
