@@ -3,16 +3,15 @@
 
     dbt-duckdb's own builds `<model>__dbt_tmp`, drops the old table's indexes, renames the old
     table to `<model>__dbt_backup` and the new one into place, commits, then drops the backup:
-    six statements and as many trips through dbt's relation cache per model. The nightly
-    builds about 90 models, and at 200 services that bookkeeping took longer than the SQL.
-    DuckDB replaces a table in one statement, and a failed build rolls back to the old table
-    just as the swap does.
+    six statements and as many trips through dbt's relation cache per model, for the 54 table
+    models of a nightly. DuckDB replaces a table in one statement, and a build that fails rolls
+    back to the old table just as the swap does.
 
     A model with a contract gets its declared columns and types (`create or replace table` with
     the column list, then `insert`), checked first as dbt-duckdb checks them. A model that asks
     for partitioning, sorting or Python, which this project's models do not use, is refused
-    with a message rather than built without it.
-    Spark builds with dbt-spark's own materialization.
+    with a message rather than built without it. Spark builds with dbt-spark's own
+    materialization.
 -#}
 {% materialization table, adapter="duckdb", supported_languages=['sql'] %}
     {%- set target_relation = this.incorporate(type='table') -%}
